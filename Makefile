@@ -1,0 +1,30 @@
+# Two commands on a fresh machine: `make up` (install + start on embedded defaults), `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN    := $(VENV)/bin
+
+.PHONY: install up test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+up: install
+	$(BIN)/symage up
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_api.py
+
+clean:
+	rm -rf $(VENV) .symage .pytest_cache

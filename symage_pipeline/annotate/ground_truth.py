@@ -1,0 +1,79 @@
+"""Per-document ground-truth JSON (ground_truth/json/) and its flat CSV row (ground_truth/data.csv)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from symage_pipeline.catalog import FormDef
+
+GROUND_TRUTH_SCHEMA_VERSION = "1.0"
+
+_META_CACHE: dict[int, tuple[FormDef, tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]]] = {}
+
+
+def _field_meta_items(form: FormDef) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+    """Per-form constant; cached so a document only pays for fresh dict copies."""
+    hit = _META_CACHE.get(id(form))
+    if hit is not None and hit[0] is form:
+        return hit[1]
+    items = tuple(
+        (
+            f.id,
+            (
+                ("label", f.label),
+                ("semantic_concept", f.semantic_concept),
+                ("type", f.type),
+                ("page", f.page),
+                ("nist3", f.nist3),
+            ),
+        )
+        for f in form.fields
+    )
+    _META_CACHE[id(form)] = (form, items)
+    return items
+
+
+def ground_truth(
+    form: FormDef,
+    values: Mapping[str, str],
+    *,
+    item_index: int,
+    document_id: str,
+    identity_seed: int,
+) -> dict:
+    """Answer key for one document: the exact strings printed, keyed by field id.
+
+    Blank fields are present with ``""`` so every document of a form has the same keys.
+    """
+    return {
+        "document_id": document_id,
+        "form_id": form.id,
+        "form_name": form.name,
+        "item_index": item_index,
+        "identity_seed": identity_seed,
+        "fields": {f.id: values.get(f.id) or "" for f in form.fields},
+        "field_meta": {fid: dict(meta) for fid, meta in _field_meta_items(form)},
+        "_metadata": {
+            "schema_version": GROUND_TRUTH_SCHEMA_VERSION,
+            "form_version": form.version,
+            "form_family": form.family,
+            "form_year": form.year,
+            "category": form.category,
+            "page_count": form.page_count,
+            "field_count": form.field_count,
+            "coordinates": "pdf_points_top_left",
+        },
+    }
+
+
+def csv_row(gt: Mapping[str, Any]) -> dict[str, str]:
+    """Flat row: identifying columns first, then one column per field in form order."""
+    row = {
+        "document_id": str(gt["document_id"]),
+        "form_id": str(gt["form_id"]),
+        "item_index": str(gt["item_index"]),
+    }
+    for fid, value in gt["fields"].items():
+        row[fid] = "" if value is None else str(value)
+    return row

@@ -1,0 +1,138 @@
+"""The `generate_documents` job: plan → (identities → coherence → render → annotate) per chunk → bundle → notify.
+
+Ops are thin: each calls one function of `symage_pipeline.generation` or `bundle`. Chunks are few
+and large (a few hundred at most), because every step costs Dagster orchestration time.
+"""
+
+import json
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from symage_pipeline import generation
+from symage_pipeline.bundle import DatasetInfo, build_dataset
+from symage_pipeline.generation import Chunk, ChunkResult
+from symage_pipeline.partitions import generation_jobs_partitions
+from symage_pipeline.request import GenerationSpec
+from symage_pipeline.resources import AppDatabaseResource, ArtifactStoreResource, CatalogResource
+
+JOB_ID_TAG = "symage/job_id"
+
+
+class GenerateConfig(dg.Config):
+    """Run parameters: the job id (also the partition key) and the validated request."""
+
+    job_id: str
+    form_ids: list[str]
+    quantity: int
+    output_formats: list[str]
+    seed: int
+    config_json: str = "{}"
+    chunk_size: int = 250
+    worker_count: int = 1
+
+    def spec(self) -> GenerationSpec:
+        return GenerationSpec(
+            form_ids=tuple(self.form_ids),
+            quantity=self.quantity,
+            output_formats=tuple(self.output_formats),
+            seed=self.seed,
+            config=json.loads(self.config_json),
+        )
+
+
+@dg.op(out=dg.DynamicOut(Chunk))
+def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppDatabaseResource):
+    app_db.tracker.start(config.job_id, run_id=context.run_id, worker_count=config.worker_count)
+    chunks = generation.plan_chunks(config.job_id, config.spec(), config.chunk_size)
+    context.log.info(f"{config.quantity} items in {len(chunks)} chunks of up to {config.chunk_size}")
+    for chunk in chunks:
+        yield dg.DynamicOutput(chunk, mapping_key=chunk.mapping_key)
+
+
+@dg.op
+def identities(chunk: Chunk) -> tuple[Chunk, list[dict]]:
+    return chunk, generation.identities(chunk)
+
+
+@dg.op
+def coherence(catalog: CatalogResource, people: tuple[Chunk, list[dict]]) -> tuple[Chunk, list[dict]]:
+    chunk, persons = people
+    return chunk, generation.coherence(chunk.spec, catalog.catalog, persons)
+
+
+@dg.op
+def render(catalog: CatalogResource, artifacts: ArtifactStoreResource, items: tuple[Chunk, list[dict]]) -> ChunkResult:
+    chunk, values = items
+    return generation.render_and_annotate(catalog.catalog, artifacts.store, chunk, values)
+
+
+@dg.op
+def annotate(app_db: AppDatabaseResource, result: ChunkResult) -> ChunkResult:
+    """Ground truth and FUNSD are written beside each render; this step records the chunk as done."""
+    app_db.tracker.add_progress(result.chunk.job_id, result.documents)
+    return result
+
+
+@dg.op
+def bundle(
+    context: dg.OpExecutionContext,
+    catalog: CatalogResource,
+    artifacts: ArtifactStoreResource,
+    app_db: AppDatabaseResource,
+    results: list[ChunkResult],
+) -> DatasetInfo:
+    chunk = results[0].chunk
+    job = app_db.tracker.get(chunk.job_id)
+    info = build_dataset(
+        chunk.spec,
+        catalog.catalog,
+        artifacts.store,
+        chunk.job_id,
+        generated_at=datetime.now(UTC),
+        created_via=job.created_via if job else "api_key",
+    )
+    context.add_output_metadata({"documents": info.documents, "files": info.files, "zip_bytes": info.size_bytes})
+    return info
+
+
+@dg.op
+def notify(app_db: AppDatabaseResource, dataset: DatasetInfo) -> None:
+    app_db.tracker.complete(dataset.job_id, bundle_layout="single")
+
+
+@dg.failure_hook(required_resource_keys={"app_db"})
+def mark_job_failed(context: dg.HookContext) -> None:
+    """Any failed step fails the job at once, refunding what was not made."""
+    run = context.instance.get_run_by_id(context.run_id)
+    job_id = run.tags.get(JOB_ID_TAG) if run else None
+    if job_id:
+        error = f"{context.op.name} failed: {context.op_exception!r}" if context.op_exception else "run failed"
+        context.resources.app_db.tracker.fail(job_id, error)
+
+
+@dg.job(partitions_def=generation_jobs_partitions, hooks={mark_job_failed})
+def generate_documents() -> None:
+    chunks = plan()
+    results = chunks.map(lambda c: annotate(render(coherence(identities(c)))))
+    notify(bundle(results.collect()))
+
+
+def run_config(job_id: str, spec: GenerationSpec, *, chunk_size: int, multiprocess: int = 0) -> dict:
+    """Run config for one job: in-process for small jobs, multiprocess (forkserver) for big ones."""
+    executor = (
+        {"multiprocess": {"max_concurrent": multiprocess, "start_method": {"forkserver": {}}}}
+        if multiprocess
+        else {"in_process": {}}
+    )
+    op_config = GenerateConfig(
+        job_id=job_id,
+        form_ids=list(spec.form_ids),
+        quantity=spec.quantity,
+        output_formats=list(spec.output_formats),
+        seed=spec.seed,
+        config_json=json.dumps(spec.config, sort_keys=True),
+        chunk_size=chunk_size,
+        worker_count=multiprocess or 1,
+    )
+    return {"ops": {"plan": {"config": op_config.model_dump()}}, "execution": {"config": executor}}

@@ -1,0 +1,85 @@
+"""One settings object for the API, the Dagster code location and the CLI.
+
+Everything has an embedded default (SQLite, a local artifact folder under the data dir), so
+`symage up` works on a fresh machine with nothing configured; production overrides come from
+`SYMAGE_*` environment variables.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SYMAGE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=lambda: Path.cwd() / ".symage")
+    database_url: str | None = None
+    storage_url: str | None = None
+    # S3-compatible endpoint for s3:// storage URLs (MinIO, moto, …); None = AWS.
+    s3_endpoint_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    admin_token: str | None = None
+    internal_token: str | None = None
+    url_signing_key: str | None = None
+    # Credit limit given to accounts created on first use; None = unlimited.
+    default_credits: int | None = 1_000_000
+    redis_url: str | None = None
+    allow_private_webhooks: bool = False
+    dagster_home: Path | None = None
+    # Runs at or below this many documents use the in-process executor: a multiprocess step costs
+    # ~1 s to spawn (shared/notes/dagster-overhead.md), which dwarfs the work of a small job.
+    inprocess_max_documents: int = 20_000
+    # Chunking: a few hundred steps at most, whatever the quantity.
+    target_chunks: int = 200
+    min_chunk_size: int = 250
+    max_concurrent_runs: int = 2
+    # The one Dagster code server that the API, the daemon and the webserver share.
+    code_server_host: str = "127.0.0.1"
+    code_server_port: int = 4266
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'symage.db'}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or f"file://{self.data_dir.resolve() / 'artifacts'}"
+
+    @property
+    def resolved_dagster_home(self) -> Path:
+        return (self.dagster_home or self.data_dir / "dagster").resolve()
+
+    def open_store(self):  # type: ignore[no-untyped-def]
+        from symage_pipeline.storage import open_store
+
+        return open_store(self.resolved_storage_url, s3_endpoint_url=self.s3_endpoint_url)
+
+    def secret(self, name: str) -> str:
+        """A configured secret, or one generated once and kept in the data dir.
+
+        Embedded mode must work without configuration, but tokens must still be unguessable and
+        stable across restarts, so they live in `secrets.json` beside the database.
+        """
+        configured = getattr(self, name)
+        if configured:
+            return configured
+        path = self.data_dir / "secrets.json"
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        if name not in stored:
+            stored[name] = secrets.token_urlsafe(32)
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(stored, indent=2))
+            path.chmod(0o600)
+        return stored[name]
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,206 @@
+"""The generate_documents job end to end: through the API with a real (in-process) Dagster run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+import pymupdf
+
+from symage_pipeline import generation
+from symage_pipeline.catalog import load_catalog
+from symage_pipeline.jobs import generate_documents, run_config
+from symage_pipeline.request import GenerationSpec
+from symage_pipeline.storage import LocalStore
+
+
+def _create(api, key: str, **body) -> dict:
+    response = api.client.post("/api/v1/generate", json=body, headers=api.auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _download(api, key: str, job_id: str, fmt: str) -> bytes:
+    response = api.client.get(f"/api/v1/jobs/{job_id}/download/{fmt}", headers=api.auth(key))
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def test_w2_job_produces_the_documented_dataset(api) -> None:
+    key = api.key("alice")
+    per_doc = api.client.get("/api/v1/forms/irs_w2_2025", headers=api.auth(key)).json()["data"]["credit_cost"]
+    created = _create(api, key, form_id="irs_w2_2025", quantity=5, seed=7)
+    assert created["data"]["status"] == "pending"
+    assert created["data"]["credits_required"] == 5 * per_doc
+    assert created["meta"]["credits_charged"] == 5 * per_doc
+    job = api.wait(key, created["data"]["job_id"])
+    assert job["status"] == "completed", job["error"]
+    assert job["progress"] == 1.0 and job["credits_charged"] == 5 * per_doc
+    assert job["generation_time_ms"] > 0 and job["throughput_docs_per_min"] > 0
+    assert job["worker_count"] == 1 and job["seed"] == 7 and job["bundle_layout"] == "single"
+
+    archive = zipfile.ZipFile(io.BytesIO(_download(api, key, job["job_id"], "dataset")))
+    names = archive.namelist()
+    assert names[0] == "manifest.json"
+    assert sum(n.startswith("pdfs/typed/") for n in names) == 5
+    assert sum(n.startswith("ground_truth/json/") for n in names) == 5
+    assert sum(n.startswith("annotations/funsd/typed/") for n in names) == 5
+    assert "ground_truth/data.csv" in names
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["dataset_info"]["generation_params"]["coherence_mode"] == "coherent"
+    assert manifest["splits"]["train"]["count"] == 5 and manifest["omitted_splits"] == ["validation", "test"]
+
+    truth = json.loads(archive.read("ground_truth/json/irs_w2_2025_000000.json"))
+    pdf = pymupdf.open(stream=archive.read("pdfs/typed/irs_w2_2025_000000.pdf"), filetype="pdf")
+    text = pdf[0].get_text()
+    for value in truth["fields"].values():
+        for word in str(value).split():
+            assert word in text
+    funsd = json.loads(archive.read("annotations/funsd/typed/irs_w2_2025_000000_funsd_p0.json"))
+    assert {e["label"] for e in funsd["form"]} >= {"question", "answer"}
+
+    records = json.loads(_download(api, key, job["job_id"], "json"))
+    assert [r["item_index"] for r in records] == [0, 1, 2, 3, 4]
+    rows = list(csv.DictReader(io.StringIO(_download(api, key, job["job_id"], "csv").decode())))
+    assert len(rows) == 5 and rows[0]["form_id"] == "irs_w2_2025"
+    assert _download(api, key, job["job_id"], "bundle") == _download(api, key, job["job_id"], "dataset")
+
+
+def test_same_request_and_seed_give_byte_identical_datasets(api) -> None:
+    key = api.key("alice")
+    body = {"form_ids": ["irs_w2_2025", "irs_f1040_2024"], "quantity": 3, "seed": 11}
+    first = api.wait(key, _create(api, key, **body)["data"]["job_id"])
+    second = api.wait(key, _create(api, key, **body)["data"]["job_id"])
+    assert first["job_id"] != second["job_id"]
+    assert _download(api, key, first["job_id"], "dataset") == _download(api, key, second["job_id"], "dataset")
+    other = api.wait(key, _create(api, key, **{**body, "seed": 12})["data"]["job_id"])
+    assert _download(api, key, other["job_id"], "dataset") != _download(api, key, first["job_id"], "dataset")
+
+
+def test_w2_and_1040_share_one_identity(api) -> None:
+    key = api.key("alice")
+    job = api.wait(
+        key, _create(api, key, form_ids=["irs_w2_2025", "irs_f1040_2024"], quantity=4, seed=3)["data"]["job_id"]
+    )
+    assert job["status"] == "completed", job["error"]
+    assert job["form_id"] == "irs_w2_2025" and job["form_ids"] == ["irs_w2_2025", "irs_f1040_2024"]
+    records = json.loads(_download(api, key, job["job_id"], "json"))
+    assert len(records) == 8
+    by_item: dict[int, dict[str, dict]] = {}
+    for record in records:
+        by_item.setdefault(record["item_index"], {})[record["form_id"]] = record["fields"]
+    for item in by_item.values():
+        w2, f1040 = item["irs_w2_2025"], item["irs_f1040_2024"]
+        assert w2["employee_ssn"] == f1040["ssn"]
+        assert w2["employee_last_name"] == f1040["last_name"]
+        assert w2["employee_first_name"] == f1040["first_name"]
+        assert f1040["address_street"] in w2["employee_address"]
+        assert w2["box1_wages"] == f1040["line_1a"]
+
+
+def test_progress_is_visible_while_running_and_jobs_list_newest_first(api) -> None:
+    key = api.key("alice")
+    ids = [_create(api, key, form_id="irs_w2_2025", quantity=2, seed=s)["data"]["job_id"] for s in (1, 2, 3)]
+    for job_id in ids:
+        api.wait(key, job_id)
+    page = api.client.get("/api/v1/jobs?limit=2", headers=api.auth(key)).json()
+    assert [j["job_id"] for j in page["data"]] == ids[::-1][:2]
+    assert page["meta"]["has_more"] is True and page["meta"]["next_cursor"]
+    rest = api.client.get(f"/api/v1/jobs?limit=2&cursor={page['meta']['next_cursor']}", headers=api.auth(key)).json()
+    assert [j["job_id"] for j in rest["data"]] == [ids[0]] and rest["meta"]["has_more"] is False
+    done = api.client.get("/api/v1/jobs?status=completed", headers=api.auth(key)).json()
+    assert len(done["data"]) == 3
+    assert api.client.get("/api/v1/jobs?status=failed", headers=api.auth(key)).json()["data"] == []
+
+
+def test_downloads_wait_for_completion_and_reject_retired_formats(api) -> None:
+    key = api.key("alice")
+    services = api.client.app.state.services
+    from symage_pipeline.db import Job
+
+    with services.db.session() as session:
+        session.add(
+            Job(
+                job_id="pending-job",
+                user_id="alice",
+                form_ids=["irs_w2_2025"],
+                output_formats=["pdf_typed"],
+                quantity=1,
+                effective_seed=1,
+                documents_total=1,
+            )
+        )
+    response = api.client.get("/api/v1/jobs/pending-job/download/dataset", headers=api.auth(key))
+    assert response.status_code == 409 and response.json()["detail"]["code"] == "job_not_completed"
+    for fmt in ("pdf_typed", "coco", "funsd"):
+        response = api.client.get(f"/api/v1/jobs/pending-job/download/{fmt}", headers=api.auth(key))
+        assert response.status_code == 400 and response.json()["detail"]["code"] == "invalid_format"
+
+
+def test_job_runs_with_execute_in_process_and_chunks_do_not_change_bytes(tmp_path) -> None:
+    """Chunking is an execution detail: 1 chunk or 3 chunks make the same dataset."""
+    from dagster import DagsterInstance
+
+    from symage_pipeline.db import Account, Database, Job
+    from symage_pipeline.jobstate import JobTracker
+    from symage_pipeline.resources import AppDatabaseResource, ArtifactStoreResource, CatalogResource
+
+    spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=7, output_formats=("pdf_typed",), seed=5)
+    db_url = f"sqlite:///{tmp_path / 'app.db'}"
+    db = Database(db_url)
+    with db.session() as session:
+        session.add(Account(user_id="u", credit_limit=None, tier="free", feature_flags=[]))
+    zips = []
+    for job_id, chunk_size in (("job-a", 7), ("job-b", 3)):
+        with db.session() as session:
+            session.add(
+                Job(
+                    job_id=job_id,
+                    user_id="u",
+                    form_ids=list(spec.form_ids),
+                    output_formats=["pdf_typed"],
+                    quantity=7,
+                    effective_seed=5,
+                    documents_total=7,
+                )
+            )
+        with DagsterInstance.ephemeral() as instance:
+            instance.add_dynamic_partitions("generation_jobs", [job_id])
+            config = run_config(job_id, spec, chunk_size=chunk_size)
+            config.pop("execution")
+            result = generate_documents.execute_in_process(
+                run_config=config,
+                instance=instance,
+                partition_key=job_id,
+                tags={"symage/job_id": job_id},
+                resources={
+                    "app_db": AppDatabaseResource(database_url=db_url),
+                    "artifacts": ArtifactStoreResource(storage_url=f"file://{tmp_path / 'store'}"),
+                    "catalog": CatalogResource(),
+                },
+            )
+        assert result.success
+        mapped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
+        assert sum(k.startswith("render[") for k in mapped) == -(-7 // chunk_size)
+        assert JobTracker(db).get(job_id).status == "completed"
+        zips.append((tmp_path / "store" / "jobs" / job_id / "dataset.zip").read_bytes())
+    assert zips[0] == zips[1]
+
+
+def test_chunks_can_be_remade_alone(tmp_path) -> None:
+    """Item i depends only on (spec, i): rendering chunk [3, 5) alone gives the same files."""
+    catalog = load_catalog()
+    spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=5, output_formats=("pdf_typed",), seed=9)
+    whole, part = LocalStore(tmp_path / "whole"), LocalStore(tmp_path / "part")
+    (chunk,) = generation.plan_chunks("j", spec, 5)
+    generation.render_and_annotate(
+        catalog, whole, chunk, generation.coherence(spec, catalog, generation.identities(chunk))
+    )
+    alone = generation.Chunk("j", 1, 3, 5, spec)
+    generation.render_and_annotate(
+        catalog, part, alone, generation.coherence(spec, catalog, generation.identities(alone))
+    )
+    for key in part.list("jobs/j/files"):
+        assert part.get_bytes(key) == whole.get_bytes(key)
