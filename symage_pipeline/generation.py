@@ -2,6 +2,7 @@
 
 The Dagster ops are thin wrappers around these, and so is `symage generate`. Everything item *i*
 needs is a function of the spec and *i*, so a chunk can be remade alone, anywhere, to the same bytes.
+Each stage belongs to its own library (coherence, render, annotate); this module only joins them.
 """
 
 from __future__ import annotations
@@ -10,15 +11,14 @@ import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from symage_pipeline.annotate import csv_row, funsd_pages, ground_truth
-from symage_pipeline.catalog import Catalog, fill_values
-from symage_pipeline.identities import build_packet, make_identity
-from symage_pipeline.render import render_typed
+from symage_pipeline import annotate, coherence, render
+from symage_pipeline.annotate import csv_row
+from symage_pipeline.catalog import Catalog
+from symage_pipeline.document import FilledDocument, document_stem
 from symage_pipeline.request import GenerationSpec
 from symage_pipeline.storage import ArtifactStore
-
-SURFACE_DIRS = {"pdf_typed": "typed"}
 
 
 @dataclass(frozen=True)
@@ -64,60 +64,29 @@ def files_prefix(job_id: str) -> str:
     return f"{job_prefix(job_id)}/files"
 
 
-def document_stem(form_id: str, item_index: int, quantity: int) -> str:
-    return f"{form_id}_{item_index:0{max(6, len(str(quantity - 1)))}d}"
+def identities(chunk: Chunk) -> list[Any]:
+    return coherence.chunk_identities(chunk.spec, chunk.start, chunk.stop)
 
 
-def identities(chunk: Chunk) -> list[dict]:
-    """Coherent mode: item i's identity is seeded seed + i, as the SDK documents."""
-    return [make_identity(chunk.spec.seed, i) for i in range(chunk.start, chunk.stop)]
-
-
-def coherence(spec: GenerationSpec, catalog: Catalog, people: Sequence[dict]) -> list[dict[str, dict[str, str]]]:
-    """Per item, the displayed value of every field of every form, all from the item's one identity."""
-    forms = [catalog.get(f) for f in spec.form_ids]
-    items = []
-    for person in people:
-        packet = build_packet(person, spec.form_ids)
-        items.append({form.id: fill_values(form, packet) for form in forms})
-    return items
-
-
-def _json_bytes(obj: object) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+def fill(chunk: Chunk, catalog: Catalog, people: Sequence[Any]) -> list[FilledDocument]:
+    return coherence.fill_documents(chunk.spec, catalog, chunk.start, people)
 
 
 def render_and_annotate(
-    catalog: Catalog, store: ArtifactStore, chunk: Chunk, items: Sequence[dict[str, dict[str, str]]]
+    catalog: Catalog, store: ArtifactStore, chunk: Chunk, documents: Sequence[FilledDocument]
 ) -> ChunkResult:
-    """Render every requested surface and write its ground truth and FUNSD pages to the store."""
-    spec = chunk.spec
+    """Render every requested surface of each document and write it with its annotations."""
     prefix = files_prefix(chunk.job_id)
     files = written = 0
-    for offset, per_form in enumerate(items):
-        item_index = chunk.start + offset
-        for form_id in spec.form_ids:
-            form = catalog.get(form_id)
-            values = per_form[form_id]
-            stem = document_stem(form_id, item_index, spec.quantity)
-            outputs: list[tuple[str, bytes]] = []
-            for surface in spec.output_formats:
-                if surface != "pdf_typed":
-                    continue
-                rendered = render_typed(form, values)
-                sub = SURFACE_DIRS[surface]
-                outputs.append((f"pdfs/{sub}/{stem}.pdf", rendered.pdf))
-                for page_no, page in enumerate(funsd_pages(form, rendered.words)):
-                    outputs.append((f"annotations/funsd/{sub}/{stem}_funsd_p{page_no}.json", _json_bytes(page)))
-            truth = ground_truth(
-                form, values, item_index=item_index, document_id=stem, identity_seed=spec.seed + item_index
-            )
-            outputs.append((f"ground_truth/json/{stem}.json", _json_bytes(truth)))
-            for path, data in outputs:
-                store.put_bytes(f"{prefix}/{path}", data)
-                files += 1
-                written += len(data)
-    return ChunkResult(chunk, documents=len(items) * len(spec.form_ids), files=files, bytes_written=written)
+    for doc in documents:
+        form = catalog.get(doc.form_id)
+        surfaces = render.render_document(form, doc, chunk.spec)
+        outputs = render.surface_files(doc, surfaces) + annotate.document_files(form, doc, surfaces, chunk.spec)
+        for path, data in outputs:
+            store.put_bytes(f"{prefix}/{path}", data)
+            files += 1
+            written += len(data)
+    return ChunkResult(chunk, documents=len(documents), files=files, bytes_written=written)
 
 
 def ground_truth_records(spec: GenerationSpec, store: ArtifactStore, job_id: str) -> Iterator[dict]:
@@ -141,10 +110,9 @@ __all__ = [
     "Chunk",
     "ChunkResult",
     "chunk_size_for",
-    "coherence",
     "csv_columns",
     "csv_row",
-    "document_stem",
+    "fill",
     "ground_truth_records",
     "identities",
     "plan_chunks",

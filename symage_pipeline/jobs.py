@@ -11,6 +11,7 @@ import dagster as dg
 
 from symage_pipeline import generation
 from symage_pipeline.bundle import DatasetInfo, build_dataset
+from symage_pipeline.document import FilledDocument
 from symage_pipeline.generation import Chunk, ChunkResult
 from symage_pipeline.partitions import generation_jobs_partitions
 from symage_pipeline.request import GenerationSpec
@@ -51,20 +52,22 @@ def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppData
 
 
 @dg.op
-def identities(chunk: Chunk) -> tuple[Chunk, list[dict]]:
+def identities(chunk: Chunk) -> tuple[Chunk, list]:
     return chunk, generation.identities(chunk)
 
 
 @dg.op
-def coherence(catalog: CatalogResource, people: tuple[Chunk, list[dict]]) -> tuple[Chunk, list[dict]]:
+def coherence(catalog: CatalogResource, people: tuple[Chunk, list]) -> tuple[Chunk, list[FilledDocument]]:
     chunk, persons = people
-    return chunk, generation.coherence(chunk.spec, catalog.catalog, persons)
+    return chunk, generation.fill(chunk, catalog.catalog, persons)
 
 
 @dg.op
-def render(catalog: CatalogResource, artifacts: ArtifactStoreResource, items: tuple[Chunk, list[dict]]) -> ChunkResult:
-    chunk, values = items
-    return generation.render_and_annotate(catalog.catalog, artifacts.store, chunk, values)
+def render(
+    catalog: CatalogResource, artifacts: ArtifactStoreResource, documents: tuple[Chunk, list[FilledDocument]]
+) -> ChunkResult:
+    chunk, docs = documents
+    return generation.render_and_annotate(catalog.catalog, artifacts.store, chunk, docs)
 
 
 @dg.op

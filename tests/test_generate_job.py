@@ -195,12 +195,8 @@ def test_chunks_can_be_remade_alone(tmp_path) -> None:
     spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=5, output_formats=("pdf_typed",), seed=9)
     whole, part = LocalStore(tmp_path / "whole"), LocalStore(tmp_path / "part")
     (chunk,) = generation.plan_chunks("j", spec, 5)
-    generation.render_and_annotate(
-        catalog, whole, chunk, generation.coherence(spec, catalog, generation.identities(chunk))
-    )
+    generation.render_and_annotate(catalog, whole, chunk, generation.fill(chunk, catalog, generation.identities(chunk)))
     alone = generation.Chunk("j", 1, 3, 5, spec)
-    generation.render_and_annotate(
-        catalog, part, alone, generation.coherence(spec, catalog, generation.identities(alone))
-    )
+    generation.render_and_annotate(catalog, part, alone, generation.fill(alone, catalog, generation.identities(alone)))
     for key in part.list("jobs/j/files"):
         assert part.get_bytes(key) == whole.get_bytes(key)

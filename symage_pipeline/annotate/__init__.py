@@ -6,6 +6,7 @@ the renderer computed while placing them, so annotations cannot drift from the r
 
 from symage_pipeline.annotate.funsd import funsd_pages
 from symage_pipeline.annotate.ground_truth import GROUND_TRUTH_SCHEMA_VERSION, csv_row, ground_truth
+from symage_pipeline.annotate.outputs import document_files
 from symage_pipeline.annotate.words import LABEL_SCHEMES, bio_document, words_document
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "LABEL_SCHEMES",
     "bio_document",
     "csv_row",
+    "document_files",
     "funsd_pages",
     "ground_truth",
     "words_document",
