@@ -136,6 +136,9 @@ class FormDef:
     page_size: tuple[float, float]
     pages: tuple[PageDef, ...]
     fields: tuple[FieldDef, ...]
+    # Surfaces this form supports beyond typed PDF (YAML keys `handwriting`, `fillable`).
+    handwriting: bool = True
+    fillable: bool = False
 
     @property
     def page_count(self) -> int:
@@ -461,7 +464,16 @@ def _parse_form(data: Any) -> FormDef:
         page_size=size,
         pages=pages,
         fields=fields,
+        handwriting=_flag(data, "handwriting", True),
+        fillable=_flag(data, "fillable", False),
     )
+
+
+def _flag(data: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise _Problem(f"{key} must be true or false, got {value!r}")
+    return value
 
 
 def load_form_file(path: Path) -> FormDef:
