@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from api.envelope import RequestIdMiddleware
 from api.errors import install_error_handlers
-from api.routers import account, admin, forms, generate, health, jobs, pricing
+from api.routers import account, admin, dataset, files, forms, generate, health, identities, items, jobs, pricing
 from api.services import Services
 from symage_pipeline.catalog import load_catalog
 from symage_pipeline.db import Database
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, submitter: RunSubmitter | None 
     install_error_handlers(app)
 
     v1 = APIRouter(prefix="/api/v1")
-    for module in (health, pricing, forms, generate, jobs, account):
+    for module in (health, pricing, forms, generate, jobs, dataset, items, files, account, identities):
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(admin.router)

@@ -204,7 +204,8 @@ def generate(
     from symage_pipeline.submission import create_job
 
     with tempfile.TemporaryDirectory(prefix="symage-") as tmp:
-        settings = Settings(data_dir=Path(tmp), default_credits=None)
+        # One archive whatever the size: the output is a single file the user named.
+        settings = Settings(data_dir=Path(tmp), default_credits=None, shard_size=0)
         db = Database(settings.resolved_database_url)
         submitter = InProcessRunSubmitter(settings)
         body: dict = {"quantity": quantity, "output_formats": list(formats)}
@@ -343,6 +344,49 @@ def tokens() -> None:
     """Print the admin and internal tokens of this data dir (generated on first use)."""
     settings = get_settings()
     click.echo(json.dumps({n: settings.secret(n) for n in ("admin_token", "internal_token")}, indent=2))
+
+
+# ------------------------------------------------------------------------------------------ gallery
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("docs/gallery"))
+@click.option("--seed", type=int, default=2025, show_default=True)
+@click.option("--form", "form_ids", multiple=True, help="Only these forms (repeatable); default all.")
+def gallery(output: Path, seed: int, form_ids: tuple[str, ...]) -> None:
+    """Render one sample of every form x surface x degradation profile as page images (docs/gallery/)."""
+    from symage_pipeline.catalog import Catalog, load_catalog
+    from symage_pipeline.render.gallery import build_gallery
+
+    catalog = load_catalog()
+    if form_ids:
+        unknown = [f for f in form_ids if f not in catalog]
+        if unknown:
+            raise click.ClickException(f"unknown form: {', '.join(unknown)}")
+        catalog = Catalog([catalog.get(f) for f in form_ids])
+    samples = build_gallery(catalog, output, seed=seed, progress=lambda p: click.echo(f"  {p}"))
+    click.echo(f"wrote {len(samples)} samples and {output / 'README.md'}")
+
+
+# -------------------------------------------------------------------------------------------- check
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(exists=True, path_type=Path))
+@click.option("--mode", type=click.Choice(["coherent", "shuffled", "random"]), default=None,
+              help="Coherence mode to check against [default: the dataset manifest's].")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check(dataset: Path, mode: str | None, as_json: bool) -> None:
+    """Verify a dataset's invariants (identifier validity, addresses, arithmetic, cross-form ties).
+
+    Exits 1 when any document breaks a rule; the rules are listed in the dataset README.
+    """
+    from symage_pipeline.checker import check_dataset
+
+    report = check_dataset(dataset, coherence_mode=mode)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
+    if not report.ok:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,13 @@ class PageImage:
     height: int
     dpi: int
     words: tuple[Word, ...]  # boxes in pixels of this image (after any geometric degradation)
+    degradation: str = "clean"  # the concrete profile applied (mixed resolves to one per document)
+    # Legibility audit of a degraded page: {"field_id", "page", "reason", "score"} per field whose
+    # ink became clipped, too small or unreadable (clipped | too_small | ink_lost | low_contrast).
+    legibility: tuple[dict[str, Any], ...] = ()
+    # 3x3 homography, row-major, from PDF points (origin top-left) to this image's pixels: maps any
+    # page geometry (field rects, labels) the way the pixels and `words` were mapped. () = unknown.
+    transform: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

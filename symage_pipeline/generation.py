@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ class Chunk:
     start: int
     stop: int
     spec: GenerationSpec
+    shard_size: int = 0  # documents per dataset shard; 0 = always one archive
 
     @property
     def mapping_key(self) -> str:
@@ -48,9 +49,9 @@ def chunk_size_for(quantity: int, *, target_chunks: int, min_chunk_size: int) ->
     return max(min_chunk_size, math.ceil(quantity / target_chunks))
 
 
-def plan_chunks(job_id: str, spec: GenerationSpec, chunk_size: int) -> list[Chunk]:
+def plan_chunks(job_id: str, spec: GenerationSpec, chunk_size: int, shard_size: int = 0) -> list[Chunk]:
     return [
-        Chunk(job_id, n, start, min(start + chunk_size, spec.quantity), spec)
+        Chunk(job_id, n, start, min(start + chunk_size, spec.quantity), spec, shard_size)
         for n, start in enumerate(range(0, spec.quantity, chunk_size))
     ]
 
@@ -72,12 +73,23 @@ def fill(chunk: Chunk, catalog: Catalog, people: Sequence[Any]) -> list[FilledDo
     return coherence.fill_documents(chunk.spec, catalog, chunk.start, people)
 
 
+PROGRESS_EVERY = 25  # documents between progress reports: ~1 ms of DB work per report
+
+
 def render_and_annotate(
-    catalog: Catalog, store: ArtifactStore, chunk: Chunk, documents: Sequence[FilledDocument]
+    catalog: Catalog,
+    store: ArtifactStore,
+    chunk: Chunk,
+    documents: Sequence[FilledDocument],
+    on_progress: Callable[[int], None] | None = None,
 ) -> ChunkResult:
-    """Render every requested surface of each document and write it with its annotations."""
+    """Render every requested surface of each document and write it with its annotations.
+
+    Labels are computed here, from the word boxes the renderer placed, instead of in a later step:
+    shipping every word box (and page image) between steps would cost more than computing them.
+    """
     prefix = files_prefix(chunk.job_id)
-    files = written = 0
+    files = written = unreported = 0
     for doc in documents:
         form = catalog.get(doc.form_id)
         surfaces = render.render_document(form, doc, chunk.spec)
@@ -86,7 +98,24 @@ def render_and_annotate(
             store.put_bytes(f"{prefix}/{path}", data)
             files += 1
             written += len(data)
+        unreported += 1
+        if on_progress and unreported >= PROGRESS_EVERY:
+            on_progress(unreported)
+            unreported = 0
+    if on_progress and unreported:
+        on_progress(unreported)
     return ChunkResult(chunk, documents=len(documents), files=files, bytes_written=written)
+
+
+def missing_ground_truth(store: ArtifactStore, chunk: Chunk) -> list[str]:
+    """Documents of the chunk whose ground truth is not in the store (a chunk that did not finish)."""
+    prefix = f"{files_prefix(chunk.job_id)}/ground_truth/json"
+    return [
+        stem
+        for item_index in range(chunk.start, chunk.stop)
+        for form_id in chunk.spec.form_ids
+        if not store.exists(f"{prefix}/{(stem := document_stem(form_id, item_index, chunk.spec.quantity))}.json")
+    ]
 
 
 def ground_truth_records(spec: GenerationSpec, store: ArtifactStore, job_id: str) -> Iterator[dict]:

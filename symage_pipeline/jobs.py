@@ -30,6 +30,7 @@ class GenerateConfig(dg.Config):
     seed: int
     config_json: str = "{}"
     chunk_size: int = 250
+    shard_size: int = 0
     worker_count: int = 1
 
     def spec(self) -> GenerationSpec:
@@ -45,7 +46,7 @@ class GenerateConfig(dg.Config):
 @dg.op(out=dg.DynamicOut(Chunk))
 def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppDatabaseResource):
     app_db.tracker.start(config.job_id, run_id=context.run_id, worker_count=config.worker_count)
-    chunks = generation.plan_chunks(config.job_id, config.spec(), config.chunk_size)
+    chunks = generation.plan_chunks(config.job_id, config.spec(), config.chunk_size, config.shard_size)
     context.log.info(f"{config.quantity} items in {len(chunks)} chunks of up to {config.chunk_size}")
     for chunk in chunks:
         yield dg.DynamicOutput(chunk, mapping_key=chunk.mapping_key)
@@ -64,16 +65,25 @@ def coherence(catalog: CatalogResource, people: tuple[Chunk, list]) -> tuple[Chu
 
 @dg.op
 def render(
-    catalog: CatalogResource, artifacts: ArtifactStoreResource, documents: tuple[Chunk, list[FilledDocument]]
+    catalog: CatalogResource,
+    artifacts: ArtifactStoreResource,
+    app_db: AppDatabaseResource,
+    documents: tuple[Chunk, list[FilledDocument]],
 ) -> ChunkResult:
+    """Renders each document and writes it with its labels, reporting progress as it goes."""
     chunk, docs = documents
-    return generation.render_and_annotate(catalog.catalog, artifacts.store, chunk, docs)
+    tracker = app_db.tracker
+    return generation.render_and_annotate(
+        catalog.catalog, artifacts.store, chunk, docs, on_progress=lambda n: tracker.add_progress(chunk.job_id, n)
+    )
 
 
 @dg.op
-def annotate(app_db: AppDatabaseResource, result: ChunkResult) -> ChunkResult:
-    """Ground truth and FUNSD are written beside each render; this step records the chunk as done."""
-    app_db.tracker.add_progress(result.chunk.job_id, result.documents)
+def annotate(artifacts: ArtifactStoreResource, result: ChunkResult) -> ChunkResult:
+    """Checks every document of the chunk has its ground truth before the bundle counts on it."""
+    missing = generation.missing_ground_truth(artifacts.store, result.chunk)
+    if missing:
+        raise dg.Failure(f"{len(missing)} documents of {result.chunk.mapping_key} have no ground truth: {missing[:5]}")
     return result
 
 
@@ -94,14 +104,17 @@ def bundle(
         chunk.job_id,
         generated_at=datetime.now(UTC),
         created_via=job.created_via if job else "api_key",
+        shard_size=chunk.shard_size,
     )
-    context.add_output_metadata({"documents": info.documents, "files": info.files, "zip_bytes": info.size_bytes})
+    context.add_output_metadata(
+        {"documents": info.documents, "files": info.files, "zip_bytes": info.size_bytes, "layout": info.layout}
+    )
     return info
 
 
 @dg.op
 def notify(app_db: AppDatabaseResource, dataset: DatasetInfo) -> None:
-    app_db.tracker.complete(dataset.job_id, bundle_layout="single")
+    app_db.tracker.complete(dataset.job_id, bundle_layout=dataset.layout)
 
 
 @dg.failure_hook(required_resource_keys={"app_db"})
@@ -121,7 +134,9 @@ def generate_documents() -> None:
     notify(bundle(results.collect()))
 
 
-def run_config(job_id: str, spec: GenerationSpec, *, chunk_size: int, multiprocess: int = 0) -> dict:
+def run_config(
+    job_id: str, spec: GenerationSpec, *, chunk_size: int, multiprocess: int = 0, shard_size: int = 0
+) -> dict:
     """Run config for one job: in-process for small jobs, multiprocess (forkserver) for big ones."""
     executor = (
         {"multiprocess": {"max_concurrent": multiprocess, "start_method": {"forkserver": {}}}}
@@ -136,6 +151,7 @@ def run_config(job_id: str, spec: GenerationSpec, *, chunk_size: int, multiproce
         seed=spec.seed,
         config_json=json.dumps(spec.config, sort_keys=True),
         chunk_size=chunk_size,
+        shard_size=shard_size,
         worker_count=multiprocess or 1,
     )
     return {"ops": {"plan": {"config": op_config.model_dump()}}, "execution": {"config": executor}}

@@ -9,7 +9,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from symage_pipeline.errors import SymageError, bad_request
+from symage_pipeline.errors import bad_request
+from symage_pipeline.scenarios import validate_fill_scenarios
 
 RENDER_SURFACES = ("pdf_typed", "pdf_handwritten")
 PNG_FORMATS = {"png_typed": "pdf_typed", "png_handwritten": "pdf_handwritten"}
@@ -17,13 +18,16 @@ ML_FORMATS = ("bio", "coco", "yolo", "donut")
 ALWAYS_PRODUCED = ("json", "csv", "funsd")
 KNOWN_FORMATS = (*RENDER_SURFACES, "pdf_filled", *PNG_FORMATS, *ML_FORMATS)
 # Formats the renderer can produce today; the rest are known tokens that land with later work.
-IMPLEMENTED_FORMATS = ("pdf_typed",)
+IMPLEMENTED_FORMATS = ("pdf_typed", "pdf_handwritten", "pdf_filled", *PNG_FORMATS, *ML_FORMATS)
 ML_FLAG = "ml-output-formats-enabled"
 
 COHERENCE_MODES = ("coherent", "shuffled", "random")
-IMPLEMENTED_COHERENCE_MODES = ("coherent",)
+IMPLEMENTED_COHERENCE_MODES = COHERENCE_MODES
 DEGRADATION_PROFILES = ("clean", "scanned", "faxed", "photographed", "mixed")
-IMPLEMENTED_DEGRADATION_PROFILES = ("clean",)
+IMPLEMENTED_DEGRADATION_PROFILES = DEGRADATION_PROFILES
+INK_COLORS = ("black", "blue", "red")
+WRITER_CONSISTENCY = ("per_document", "per_field")
+DPI_RANGE = (50, 600)  # page images: below 50 nothing is legible, above 600 a page is ~100 MB of pixels
 LABEL_SCHEMES = ("semantic_concept", "field_id", "nist3", "field_type")
 MAX_QUANTITY = 10_000_000
 
@@ -157,14 +161,63 @@ def validate_config(config: Any, quantity: int) -> dict[str, Any]:
         raise bad_request(
             "invalid_degradation_profile", f"degradation_profile {profile!r} is not available on this server yet."
         )
+    dpi = config.get("dpi", 150)
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:
+        raise bad_request("invalid_dpi", f"dpi must be an integer from {DPI_RANGE[0]} to {DPI_RANGE[1]}.")
     scheme = config.get("label_scheme", "semantic_concept")
     if scheme not in LABEL_SCHEMES:
         raise bad_request(
             "invalid_label_scheme", f"Unknown label_scheme {scheme!r}; use one of {', '.join(LABEL_SCHEMES)}."
         )
     if "fill_scenarios" in config:
-        raise SymageError(422, "invalid_fill_scenarios", "fill_scenarios are not available on this server yet.")
+        config = {**config, "fill_scenarios": validate_fill_scenarios(config["fill_scenarios"], mode)}
     return dict(config)
+
+
+def validate_handwriting_options(knobs: dict[str, Any]) -> dict[str, Any]:
+    """ink_color, ink_color_distribution (weights summing to 100) and writer_consistency;
+    realism_level is accepted and ignored (deprecated: all handwriting is rendered at high realism)."""
+    color = knobs.get("ink_color")
+    if color is not None and color not in INK_COLORS:
+        raise bad_request("invalid_ink_color", f"ink_color must be one of {', '.join(INK_COLORS)}, got {color!r}.")
+    dist = knobs.get("ink_color_distribution")
+    if dist is not None:
+        weights = dist.values() if isinstance(dist, dict) else ()
+        if (
+            not isinstance(dist, dict)
+            or not dist
+            or any(c not in INK_COLORS for c in dist)
+            or any(isinstance(w, bool) or not isinstance(w, int) or w < 0 for w in weights)
+            or sum(dist.values()) != 100
+        ):
+            raise bad_request(
+                "invalid_ink_color_distribution",
+                f"ink_color_distribution must map {', '.join(INK_COLORS)} to non-negative integer weights "
+                "summing to 100.",
+            )
+    consistency = knobs.get("writer_consistency")
+    if consistency is not None and consistency not in WRITER_CONSISTENCY:
+        raise bad_request(
+            "invalid_writer_consistency",
+            f"writer_consistency must be one of {', '.join(WRITER_CONSISTENCY)}, got {consistency!r}.",
+        )
+    return knobs
+
+
+def validate_form_support(formats: Sequence[str], forms: Sequence[Any]) -> None:
+    """Formats that only some forms support (catalog flags `fillable`, `handwriting`): the whole
+    request is rejected, naming every form that cannot deliver."""
+    checks = (
+        ("pdf_filled", "fillable", "format_unsupported_for_form", "pdf_filled needs fillable forms; not fillable"),
+        ("pdf_handwritten", "handwriting", "handwriting_unsupported_for_form", "no handwritten output for"),
+    )
+    for fmt, flag, code, message in checks:
+        if fmt in formats:
+            unsupported = [f.id for f in forms if not getattr(f, flag)]
+            if unsupported:
+                raise bad_request(
+                    code, f"{message}: {', '.join(unsupported)}", unsupported_form_ids=unsupported, format=fmt
+                )
 
 
 def validate_seed(seed: Any) -> int | None:

@@ -122,7 +122,9 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
         from symage_pipeline.jobs import run_config
 
         chunk_size, workers = execution_plan_for(spec, self.settings)
-        config = run_config(job_id, spec, chunk_size=chunk_size, multiprocess=workers)
+        config = run_config(
+            job_id, spec, chunk_size=chunk_size, multiprocess=workers, shard_size=self.settings.shard_size
+        )
         instance = self.instance
         instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
         context = self._request_context()
@@ -185,7 +187,7 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         from symage_pipeline.resources import job_resources
 
         chunk_size, _ = execution_plan_for(spec, self.settings)
-        config = run_config(job_id, spec, chunk_size=chunk_size)
+        config = run_config(job_id, spec, chunk_size=chunk_size, shard_size=self.settings.shard_size)
         config.pop("execution")
         try:
             self.instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     target_chunks: int = 200
     min_chunk_size: int = 250
     max_concurrent_runs: int = 2
+    # Datasets of more documents than this are sharded (WIRE.md section 3): archives stay well under
+    # the ~2 GiB a client should have to fetch in one piece.
+    shard_size: int = 5_000
+    # GET /jobs/{id}/downloads lists per-item files of at most this many items (then use /items).
+    downloads_item_limit: int = 1_000
     # The one Dagster code server that the API, the daemon and the webserver share.
     code_server_host: str = "127.0.0.1"
     code_server_port: int = 4266

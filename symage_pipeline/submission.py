@@ -31,9 +31,10 @@ def validate(
     form_ids = request.resolve_form_ids(body.get("form_id"), body.get("form_ids"), catalog)
     quantity = request.validate_quantity(body.get("quantity", 1))
     formats = request.validate_output_formats(body.get("output_formats"), feature_flags)
+    request.validate_form_support(formats, [catalog.get(f) for f in form_ids])
     config = request.validate_config(body.get("config"), quantity)
     seed = request.validate_seed(body.get("seed"))
-    knobs = {k: body[k] for k in TOP_LEVEL_KNOBS if body.get(k) is not None}
+    knobs = request.validate_handwriting_options({k: body[k] for k in TOP_LEVEL_KNOBS if body.get(k) is not None})
     if knobs:
         config = {**config, "request_options": knobs}
     spec = request.GenerationSpec(

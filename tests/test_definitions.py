@@ -8,6 +8,12 @@ def test_code_location_loads_with_its_job_and_resources() -> None:
     job = defs.get_job_def("generate_documents")
     assert job.partitions_def == generation_jobs_partitions
     assert {n.name for n in job.graph.node_defs} == {
-        "plan", "identities", "coherence", "render", "annotate", "bundle", "notify"
+        "plan",
+        "identities",
+        "coherence",
+        "render",
+        "annotate",
+        "bundle",
+        "notify",
     }
     assert set(defs.resources) >= {"app_db", "artifacts", "catalog"}

@@ -200,3 +200,15 @@ def test_chunks_can_be_remade_alone(tmp_path) -> None:
     generation.render_and_annotate(catalog, part, alone, generation.fill(alone, catalog, generation.identities(alone)))
     for key in part.list("jobs/j/files"):
         assert part.get_bytes(key) == whole.get_bytes(key)
+
+
+def test_render_reports_progress_every_few_documents(tmp_path) -> None:
+    catalog = load_catalog()
+    spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=60, output_formats=("pdf_typed",), seed=2)
+    (chunk,) = generation.plan_chunks("p", spec, 60)
+    reports: list[int] = []
+    docs = generation.fill(chunk, catalog, generation.identities(chunk))
+    generation.render_and_annotate(catalog, LocalStore(tmp_path), chunk, docs, on_progress=reports.append)
+    assert reports == [25, 25, 10]
+    assert generation.missing_ground_truth(LocalStore(tmp_path), chunk) == []
+    assert len(generation.missing_ground_truth(LocalStore(tmp_path / "empty"), chunk)) == 60

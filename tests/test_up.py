@@ -47,17 +47,28 @@ def test_sigterm_stops_api_code_server_daemon_and_webserver(tmp_path) -> None:
     port, ui_port, code_port = free_port(), free_port(), free_port()
     env = {**os.environ, "SYMAGE_DATA_DIR": str(tmp_path)}
     up = subprocess.Popen(
-        [str(Path(sys.executable).parent / "symage"), "up", "--port", str(port), "--ui-port", str(ui_port),
-         "--code-port", str(code_port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(Path(sys.executable).parent / "symage"),
+            "up",
+            "--port",
+            str(port),
+            "--ui-port",
+            str(ui_port),
+            "--code-port",
+            str(code_port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200 and httpx.get(
-                    f"http://127.0.0.1:{ui_port}/server_info", timeout=1
-                ).status_code == 200:
+                if (
+                    httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200
+                    and httpx.get(f"http://127.0.0.1:{ui_port}/server_info", timeout=1).status_code == 200
+                ):
                     break
             except httpx.HTTPError:
                 time.sleep(0.3)

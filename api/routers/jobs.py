@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, select
 from api.deps import ReadPrincipal, ServicesDep
 from api.envelope import envelope
 from api.services import Services
-from symage_pipeline.bundle import dataset_key, download_key, manifest_key
+from symage_pipeline.bundle import dataset_key, download_key
 from symage_pipeline.db import Job
 from symage_pipeline.errors import SymageError, bad_request, conflict
 from symage_pipeline.jobstate import (
@@ -206,15 +206,11 @@ def download(job_id: str, fmt: str, services: ServicesDep, principal: ReadPrinci
     key = dataset_key(job_id) if kind == "dataset" else download_key(job_id, kind)
     if not services.store.exists(key):
         raise conflict("output_unavailable", f"This {job.status} job has no {fmt} output.")
+    if kind == "dataset":
+        # The dataset surface (manifest, readme, sharded archives) lives in api/routers/dataset.py.
+        from api.routers.dataset import serve_archive
+
+        return serve_archive(services, key, f"symage_{job_id}.zip")
     media = {"dataset": "application/zip", "json": "application/json", "csv": "text/csv"}[kind]
     name = {"dataset": f"symage_{job_id}.zip", "json": f"{job_id}.json", "csv": f"{job_id}.csv"}[kind]
     return artifact_response(services.store, key, media, name)
-
-
-@router.get("/{job_id}/dataset/manifest")
-def dataset_manifest(job_id: str, services: ServicesDep, principal: ReadPrincipal) -> Response:
-    _ready_job(services, principal.user_id, job_id)
-    key = manifest_key(job_id)
-    if not services.store.exists(key):
-        raise conflict("output_unavailable", "This job has no dataset manifest.")
-    return Response(services.store.get_bytes(key), media_type="application/json")

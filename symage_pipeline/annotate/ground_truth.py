@@ -41,20 +41,20 @@ def ground_truth(
     item_index: int,
     document_id: str,
     identity_seed: int,
+    fill: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    surfaces: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict:
     """Answer key for one document: the exact strings printed, keyed by field id.
 
-    Blank fields are present with ``""`` so every document of a form has the same keys.
+    Blank fields are present with ``""`` so every document of a form has the same keys. ``fill``
+    (the fill scenario and per-field stages), the document's generation ``metadata`` (coherence
+    mode, ...) and each rendered surface's metadata (writer, ink, degradation, illegible fields)
+    go into ``_metadata`` so a consumer can filter or stratify without re-deriving them.
     """
-    return {
-        "document_id": document_id,
-        "form_id": form.id,
-        "form_name": form.name,
-        "item_index": item_index,
-        "identity_seed": identity_seed,
-        "fields": {f.id: values.get(f.id) or "" for f in form.fields},
-        "field_meta": {fid: dict(meta) for fid, meta in _field_meta_items(form)},
-        "_metadata": {
+    meta: dict[str, Any] = dict(metadata or {})
+    meta.update(
+        {
             "schema_version": GROUND_TRUTH_SCHEMA_VERSION,
             "form_version": form.version,
             "form_family": form.family,
@@ -63,7 +63,21 @@ def ground_truth(
             "page_count": form.page_count,
             "field_count": form.field_count,
             "coordinates": "pdf_points_top_left",
-        },
+        }
+    )
+    if fill is not None:
+        meta["fill"] = dict(fill)
+    if surfaces is not None:
+        meta["surfaces"] = {name: dict(m) for name, m in surfaces.items()}
+    return {
+        "document_id": document_id,
+        "form_id": form.id,
+        "form_name": form.name,
+        "item_index": item_index,
+        "identity_seed": identity_seed,
+        "fields": {f.id: values.get(f.id) or "" for f in form.fields},
+        "field_meta": {fid: dict(meta) for fid, meta in _field_meta_items(form)},
+        "_metadata": meta,
     }
 
 

@@ -1,8 +1,21 @@
-"""The dataset: one deterministic zip per job, plus the flat JSON/CSV downloads and the top-level manifest.
+"""The dataset: deterministic zip(s) per job, the flat JSON/CSV downloads, the card and the manifests.
 
-Same request + seed ⇒ byte-identical zip: entries in a fixed order with fixed timestamps and
-modes, and the in-zip manifest holds only what the request determines (no job id, no clock).
-The job id and creation time live in the top-level manifest served at `dataset/manifest`.
+Same request + seed ⇒ byte-identical archives: entries in a fixed order with fixed timestamps and
+modes, and every in-archive manifest holds only what the request (and the server's shard size)
+determines: no job id, no clock. The job id and creation time live in the top-level manifest
+served at ``dataset/manifest``.
+
+Two layouts (WIRE.md section 3):
+
+* ``single``: ``dataset.zip`` holds everything.
+* ``sharded`` (more documents than ``shard_size``): ``shards/shard_<k>.zip`` hold the documents
+  of consecutive items (each with the parquet pieces and YOLO labels of those items),
+  ``annotations.zip`` the dataset-level files, ``preview.zip`` the first few documents. Every
+  archive carries its own ``manifest.json`` scoped to its contents; unpacked into one folder they
+  give the same tree as a single zip.
+
+Packaging streams: files are copied store → zip a block at a time, dataset-level exports are
+written through spill files (``annotate.dataset``), so memory does not grow with the job.
 """
 
 from __future__ import annotations
@@ -10,16 +23,40 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, BinaryIO
 
+from symage_pipeline.annotate.dataset import DatasetFile, dataset_files
+from symage_pipeline.annotate.labels import bio_tag_names, label_names
+from symage_pipeline.annotate.outputs import WORK_DIR
+from symage_pipeline.annotate.splits import splits
+from symage_pipeline.bundle.card import dataset_card
+from symage_pipeline.bundle.items import build_item_index, stem_parser
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.generation import csv_columns, csv_row, files_prefix, ground_truth_records, job_prefix
 from symage_pipeline.request import GenerationSpec
 from symage_pipeline.storage import ArtifactStore
+
+__all__ = [
+    "GENERATOR",
+    "SCHEMA_VERSION",
+    "DatasetInfo",
+    "annotations_key",
+    "build_dataset",
+    "dataset_key",
+    "download_key",
+    "inner_manifest",
+    "manifest_key",
+    "preview_key",
+    "readme_key",
+    "shard_key",
+    "splits",
+]
 
 SCHEMA_VERSION = "2.0.0"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -32,16 +69,20 @@ GENERATOR = {
     "guard_key": None,
     "scope": "dataset",
 }
-SPLIT_RATIOS = (("train", 0.8), ("validation", 0.1), ("test", 0.1))
+# Documents in preview.zip of a sharded dataset: enough to look at, small enough to fetch first.
+PREVIEW_DOCUMENTS = 20
+# Already-compressed payloads are stored, not deflated: 4x faster for ~no size gain.
+_STORED = (".pdf", ".png", ".jpg", ".jpeg", ".parquet", ".zip")
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
     job_id: str
-    key: str
-    size_bytes: int
+    key: str  # dataset.zip (single) or the top-level manifest (sharded)
+    size_bytes: int  # all archives together
     documents: int
     files: int
+    layout: str = "single"
 
 
 def dataset_key(job_id: str) -> str:
@@ -52,56 +93,114 @@ def manifest_key(job_id: str) -> str:
     return f"{job_prefix(job_id)}/manifest.json"
 
 
+def readme_key(job_id: str) -> str:
+    return f"{job_prefix(job_id)}/README.md"
+
+
+def preview_key(job_id: str) -> str:
+    return f"{job_prefix(job_id)}/preview.zip"
+
+
+def annotations_key(job_id: str) -> str:
+    return f"{job_prefix(job_id)}/annotations.zip"
+
+
+def shard_key(job_id: str, index: int) -> str:
+    return f"{job_prefix(job_id)}/shards/shard_{index:05d}.zip"
+
+
 def download_key(job_id: str, fmt: str) -> str:
     return f"{job_prefix(job_id)}/data.{fmt}"
 
 
-def splits(quantity: int) -> tuple[dict[str, Any], list[str]]:
-    """80/10/10 by item, floor-allocated; the remainder goes to train; empty splits are omitted."""
-    counts = {name: int(quantity * ratio) for name, ratio in SPLIT_RATIOS}
-    counts["train"] += quantity - sum(counts.values())
-    result: dict[str, Any] = {}
-    omitted: list[str] = []
-    start = 0
-    for name, _ in SPLIT_RATIOS:
-        n = counts[name]
-        if n == 0:
-            omitted.append(name)
-            continue
-        result[name] = {"count": n, "item_range": [start, start + n]}
-        start += n
-    return result, omitted
+# ------------------------------------------------------------------------------------ zip writing
+
+# An entry's source: bytes, ("store", key) or ("local", path).
+Source = bytes | tuple[str, Any]
 
 
-def _entry(name: str, compress: bool) -> zipfile.ZipInfo:
+def _entry(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    info.compress_type = zipfile.ZIP_STORED if name.endswith(_STORED) else zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     info.create_system = 3
     return info
 
 
-def _copy(store: ArtifactStore, key: str, sink: BinaryIO) -> None:
-    with store.open_read(key) as source:
-        while block := source.read(1 << 20):
-            sink.write(block)
+def _copy(source: BinaryIO, sink: BinaryIO) -> None:
+    while block := source.read(1 << 20):
+        sink.write(block)
 
 
-def inner_manifest(spec: GenerationSpec, catalog: Catalog, files: Iterable[str]) -> dict[str, Any]:
-    paths = list(files)
+def _size(store: ArtifactStore, source: Source) -> int:
+    if isinstance(source, bytes):
+        return len(source)
+    kind, ref = source
+    return store.size(ref) if kind == "store" else Path(ref).stat().st_size
+
+
+def _write_zip(store: ArtifactStore, key: str, entries: Iterable[tuple[str, Source, int]]) -> int:
+    with store.open_write(key) as sink, zipfile.ZipFile(sink, "w", allowZip64=True) as archive:
+        for name, source, size in entries:
+            if isinstance(source, bytes):
+                archive.writestr(_entry(name), source)
+                continue
+            kind, ref = source
+            # A streamed entry must say up front if it will need ZIP64 sizes (a parquet piece of a
+            # big single-zip job can pass 2 GiB); the rest keep the plain, smaller headers.
+            with archive.open(_entry(name), "w", force_zip64=size >= zipfile.ZIP64_LIMIT) as entry:
+                if kind == "store":
+                    with store.open_read(ref) as data:
+                        _copy(data, entry)  # type: ignore[arg-type]
+                else:
+                    with Path(ref).open("rb") as data:
+                        _copy(data, entry)  # type: ignore[arg-type]
+    return store.size(key)
+
+
+# ------------------------------------------------------------------------------------ manifests
+
+
+def _labels(spec: GenerationSpec, catalog: Catalog) -> dict[str, Any]:
+    names = label_names([catalog.get(f) for f in spec.form_ids], spec.label_scheme)
+    return {"scheme": spec.label_scheme, "names": list(names), "bio_tags": list(bio_tag_names(names))}
+
+
+def _file_stats(sizes: Iterable[tuple[str, int]]) -> dict[str, Any]:
+    by_dir: dict[str, dict[str, int]] = {}
+    count = total = 0
+    for path, size in sizes:
+        top = "/".join(path.split("/")[:2]) if "/" in path else path
+        stats = by_dir.setdefault(top, {"count": 0, "bytes": 0})
+        stats["count"] += 1
+        stats["bytes"] += size
+        count += 1
+        total += size
+    return {"count": count, "bytes": total, "by_directory": dict(sorted(by_dir.items()))}
+
+
+def inner_manifest(
+    spec: GenerationSpec,
+    catalog: Catalog,
+    files: Iterable[str | tuple[str, int]],
+    *,
+    layout: str = "single",
+    archive: dict[str, Any] | None = None,
+    documents: int | None = None,
+) -> dict[str, Any]:
+    """The manifest.json inside an archive: request-determined facts, counts scoped to the archive."""
+    sized = [(f, 0) if isinstance(f, str) else f for f in files]
+    stats = _file_stats(sized)
     split_map, omitted = splits(spec.quantity)
-    counts: dict[str, int] = {}
-    for path in paths:
-        top = "/".join(path.split("/")[:2])
-        counts[top] = counts.get(top, 0) + 1
     return {
         "schema_version": SCHEMA_VERSION,
-        "layout": "single",
+        "layout": layout,
+        "archive": archive or {"kind": "dataset"},
         "seed": spec.seed,
         "form_ids": list(spec.form_ids),
         "output_formats": list(spec.output_formats),
         "quantity": spec.quantity,
-        "document_count": spec.documents_total,
+        "document_count": spec.documents_total if documents is None else documents,
         "forms": [
             {"form_id": f, "name": catalog.get(f).name, "page_count": catalog.get(f).page_count} for f in spec.form_ids
         ],
@@ -116,28 +215,45 @@ def inner_manifest(spec: GenerationSpec, catalog: Catalog, files: Iterable[str])
                 "config": spec.config,
             }
         },
+        "labels": _labels(spec, catalog),
         "splits": split_map,
         "omitted_splits": omitted,
-        "file_counts": dict(sorted(counts.items())),
+        "file_counts": {d: s["count"] for d, s in stats["by_directory"].items()},
+        "files": stats,
         "generator": GENERATOR,
     }
 
 
-def build_dataset(
+def _json(obj: Any) -> bytes:
+    return json.dumps(obj, indent=2, sort_keys=True).encode()
+
+
+def _archive(
+    store: ArtifactStore,
+    key: str,
     spec: GenerationSpec,
     catalog: Catalog,
-    store: ArtifactStore,
-    job_id: str,
+    entries: Sequence[tuple[str, Source]],
     *,
-    generated_at: datetime,
-    created_via: str = "api_key",
-) -> DatasetInfo:
-    prefix = files_prefix(job_id)
-    keys = store.list(prefix)
-    rel_paths = [k[len(prefix) + 1 :] for k in keys]
-    columns = csv_columns(spec, catalog)
+    layout: str,
+    archive: dict[str, Any],
+    documents: int,
+) -> tuple[int, dict[str, Any]]:
+    """Write one archive: manifest.json first, then ``entries`` (already in their final order)."""
+    sizes = [(name, _size(store, source)) for name, source in entries]
+    manifest = inner_manifest(spec, catalog, sizes, layout=layout, archive=archive, documents=documents)
+    head = _json(manifest)
+    sized = [(name, source, size) for (name, source), (_, size) in zip(entries, sizes, strict=True)]
+    size = _write_zip(store, key, [("manifest.json", head, len(head)), *sized])
+    return size, manifest
 
-    # JSON and CSV stream to the store record by record: memory stays flat whatever the quantity.
+
+# ------------------------------------------------------------------------------------ the build
+
+
+def _write_flat_downloads(spec: GenerationSpec, catalog: Catalog, store: ArtifactStore, job_id: str) -> None:
+    """data.json and data.csv stream to the store record by record: memory stays flat."""
+    columns = csv_columns(spec, catalog)
     with (
         store.open_write(download_key(job_id, "json")) as json_sink,
         store.open_write(download_key(job_id, "csv")) as csv_sink,
@@ -153,32 +269,158 @@ def build_dataset(
         text.flush()
         text.detach()
 
-    manifest = inner_manifest(spec, catalog, [*rel_paths, "ground_truth/data.csv"])
-    with store.open_write(dataset_key(job_id)) as sink, zipfile.ZipFile(sink, "w") as archive:
-        archive.writestr(_entry("manifest.json", True), json.dumps(manifest, indent=2, sort_keys=True))
-        with archive.open(_entry("ground_truth/data.csv", True), "w") as entry:
-            _copy(store, download_key(job_id, "csv"), entry)  # type: ignore[arg-type]
-        for key, rel in zip(keys, rel_paths, strict=True):
-            # PDFs are already compressed: storing them is 4x faster and costs ~11% in size.
-            with archive.open(_entry(rel, not rel.endswith(".pdf")), "w") as entry:
-                _copy(store, key, entry)  # type: ignore[arg-type]
-    size = store.size(dataset_key(job_id))
 
-    top = {
-        "schema_version": SCHEMA_VERSION,
-        "job_id": job_id,
-        "generated_at": generated_at.isoformat(),
-        "layout": "single",
-        "seed": spec.seed,
-        "form_ids": list(spec.form_ids),
-        "output_formats": list(spec.output_formats),
-        "total_bytes": size,
-        "created_via": created_via,
-        "dataset": {"key": dataset_key(job_id), "size_bytes": size},
-        "dataset_info": manifest["dataset_info"],
-        "splits": manifest["splits"],
-        "omitted_splits": manifest["omitted_splits"],
-        "generator": GENERATOR,
-    }
-    store.put_bytes(manifest_key(job_id), json.dumps(top, indent=2, sort_keys=True).encode())
-    return DatasetInfo(job_id, dataset_key(job_id), size, spec.documents_total, len(keys) + 2)
+def item_ranges(spec: GenerationSpec, shard_size: int | None) -> list[tuple[int, int]]:
+    """Shard item ranges: whole items per shard (an identity's forms stay together)."""
+    if not shard_size or spec.documents_total <= shard_size:
+        return [(0, spec.quantity)]
+    per = max(1, shard_size // len(spec.form_ids))
+    return [(start, min(start + per, spec.quantity)) for start in range(0, spec.quantity, per)]
+
+
+def build_dataset(
+    spec: GenerationSpec,
+    catalog: Catalog,
+    store: ArtifactStore,
+    job_id: str,
+    *,
+    generated_at: datetime,
+    created_via: str = "api_key",
+    shard_size: int | None = None,
+) -> DatasetInfo:
+    prefix = files_prefix(job_id)
+    all_paths = [k[len(prefix) + 1 :] for k in store.list(prefix)]
+    # The work area holds what chunks left for this step; it is not part of the dataset.
+    rel_paths = [p for p in all_paths if not p.startswith(f"{WORK_DIR}/")]
+    _write_flat_downloads(spec, catalog, store, job_id)
+    ranges = item_ranges(spec, shard_size)
+    layout = "single" if len(ranges) == 1 else "sharded"
+    parse = stem_parser(spec)
+
+    with tempfile.TemporaryDirectory(prefix="symage-bundle-") as tmp:
+        extra = dataset_files(spec, catalog, store, prefix, frozenset(all_paths), Path(tmp), ranges)
+        hf_surfaces = sorted({f.path.split("/")[2] for f in extra if f.path.startswith("annotations/hf/")})
+        card = dataset_card(spec, catalog, hf_surfaces=hf_surfaces, layout=layout).encode()
+        store.put_bytes(readme_key(job_id), card)
+        csv_source: Source = ("store", download_key(job_id, "csv"))
+        top: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "job_id": job_id,
+            "generated_at": generated_at.isoformat(),
+            "layout": layout,
+            "seed": spec.seed,
+            "form_ids": list(spec.form_ids),
+            "output_formats": list(spec.output_formats),
+            "created_via": created_via,
+            "readme": {"key": readme_key(job_id), "size_bytes": len(card)},
+        }
+
+        def doc_entries(paths: Iterable[str]) -> list[tuple[str, Source]]:
+            return [(p, ("store", f"{prefix}/{p}")) for p in paths]
+
+        def ds_entries(files: Iterable[DatasetFile]) -> list[tuple[str, Source]]:
+            return [(f.path, ("local", f.local)) for f in files]
+
+        if layout == "single":
+            entries = sorted([*doc_entries(rel_paths), *ds_entries(extra)])
+            size, manifest = _archive(
+                store,
+                dataset_key(job_id),
+                spec,
+                catalog,
+                [("README.md", card), ("ground_truth/data.csv", csv_source), *entries],
+                layout=layout,
+                archive={"kind": "dataset"},
+                documents=spec.documents_total,
+            )
+            top["dataset"] = {"key": dataset_key(job_id), "size_bytes": size}
+            total = size
+            files = manifest["files"]["count"] + 1
+        else:
+            by_shard: list[list[str]] = [[] for _ in ranges]
+            loose: list[str] = []
+            shard_of_item = _shard_lookup(ranges)
+            for p in rel_paths:
+                hit = parse(p)
+                (by_shard[shard_of_item(hit[0])] if hit else loose).append(p)
+            shards = []
+            total = files = 0
+            for k, (start, stop) in enumerate(ranges):
+                members = sorted([*doc_entries(by_shard[k]), *ds_entries(f for f in extra if f.shard == k)])
+                size, manifest = _archive(
+                    store,
+                    shard_key(job_id, k),
+                    spec,
+                    catalog,
+                    members,
+                    layout=layout,
+                    archive={"kind": "shard", "index": k, "item_range": [start, stop]},
+                    documents=(stop - start) * len(spec.form_ids),
+                )
+                coverage = sorted({m[0].split("/")[1] for m in members if m[0].startswith("annotations/")})
+                shards.append(
+                    {
+                        "index": k,
+                        "key": shard_key(job_id, k),
+                        "size_bytes": size,
+                        "doc_count": (stop - start) * len(spec.form_ids),
+                        "item_range": [start, stop],
+                        "annotation_coverage": coverage,
+                    }
+                )
+                total += size
+                files += manifest["files"]["count"]
+            preview_items = max(1, PREVIEW_DOCUMENTS // len(spec.form_ids))
+            preview_paths = [p for p in rel_paths if (hit := parse(p)) is not None and hit[0] < preview_items]
+            preview_docs = min(preview_items, spec.quantity) * len(spec.form_ids)
+            size, _ = _archive(
+                store,
+                preview_key(job_id),
+                spec,
+                catalog,
+                [("README.md", card), *sorted(doc_entries(preview_paths))],
+                layout=layout,
+                archive={"kind": "preview", "item_range": [0, min(preview_items, spec.quantity)]},
+                documents=preview_docs,
+            )
+            top["preview"] = {"key": preview_key(job_id), "size_bytes": size, "doc_count": preview_docs}
+            total += size
+            dataset_level = sorted([*doc_entries(loose), *ds_entries(f for f in extra if f.shard is None)])
+            size, manifest = _archive(
+                store,
+                annotations_key(job_id),
+                spec,
+                catalog,
+                [("README.md", card), ("ground_truth/data.csv", csv_source), *dataset_level],
+                layout=layout,
+                archive={"kind": "annotations"},
+                documents=0,
+            )
+            top["annotations"] = {"key": annotations_key(job_id), "size_bytes": size}
+            top["shards"] = shards
+            total += size
+            files += manifest["files"]["count"]
+
+    build_item_index(spec, store, job_prefix(job_id), rel_paths)
+    split_map, omitted = splits(spec.quantity)
+    top.update(
+        {
+            "total_bytes": total,
+            "document_count": spec.documents_total,
+            "quantity": spec.quantity,
+            "file_count": files,
+            "labels": _labels(spec, catalog),
+            "dataset_info": inner_manifest(spec, catalog, [])["dataset_info"],
+            "splits": split_map,
+            "omitted_splits": omitted,
+            "generator": GENERATOR,
+        }
+    )
+    store.put_bytes(manifest_key(job_id), _json(top))
+    key = dataset_key(job_id) if layout == "single" else manifest_key(job_id)
+    return DatasetInfo(job_id, key, total, spec.documents_total, files, layout)
+
+
+def _shard_lookup(ranges: Sequence[tuple[int, int]]):  # type: ignore[no-untyped-def]
+    per = ranges[0][1] - ranges[0][0]
+    return lambda item: min(item // per, len(ranges) - 1)

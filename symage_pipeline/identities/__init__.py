@@ -1,6 +1,10 @@
-"""Identities and the per-identity value packet that forms are filled from."""
+"""Identities (the graph of a person and their household's records) and the per-identity packet.
 
-from symage_pipeline.identities.packet import build_packet
-from symage_pipeline.identities.person import make_identity
+A domain library: no Dagster, no FastAPI.  ``make_identity(seed, i)`` is item *i* of a job;
+``build_packet(identity)`` is every value any form may show for it.
+"""
 
-__all__ = ["build_packet", "make_identity"]
+from symage_pipeline.identities.graph import identities_from_seeds, make_identities, make_identity
+from symage_pipeline.identities.packet import SECTIONS, build_packet
+
+__all__ = ["SECTIONS", "build_packet", "identities_from_seeds", "make_identities", "make_identity"]

@@ -1,8 +1,11 @@
-"""Tax arithmetic for the W-2 (2025) and Form 1040 (2024).
+"""Tax arithmetic for Form 1040 (2024), and the 2025 rates the W-2 is checked against.
 
 All money is ``Decimal`` with cents, rounded half-up, because the ground truth must agree with the
-printed forms to the cent and binary floats would drift.  Only the pieces a wage earner with some
-interest/dividends touches are modelled; everything else stays blank on the forms.
+printed forms to the cent and binary floats would drift.  The W-2 itself comes from the payroll
+(``payroll.py``, integer cents); this module turns a household's W-2 and 1099 income into the
+return.  Only what a wage earner with some interest, dividends and 1099-NEC side work touches is
+modelled; everything else stays blank on the forms.  The invariant checker reuses these functions
+to recompute a printed return from its own lines.
 """
 
 from __future__ import annotations
@@ -149,89 +152,6 @@ def tax_with_qdcg_2024(taxable: Decimal, qualified: Decimal, cap_gain: Decimal, 
     return money(min(l23, l24))
 
 
-# ---- W-2 -------------------------------------------------------------------------------------
-
-NO_INCOME_TAX_STATES = frozenset({"AK", "FL", "NV", "NH", "SD", "TN", "TX", "WA", "WY"})
-SDI_STATES = {"CA": ("CASDI", "0.012"), "NJ": ("NJSDI", "0.0023"), "NY": ("NYSDI", "0.005")}
-
-
-def w2_amounts(fin: Mapping[str, Any], employee_state: str, filing_status: str) -> dict[str, Any]:
-    """Boxes 1-20 of a 2025 W-2 from the identity's wage draws.
-
-    Boxes 3/5 start from gross wages (box 1 plus the 401(k) deferral); box 1 excludes the deferral,
-    which is reported in box 12 with code D.  Withholding approximates the 2025 percentage method
-    so box 2 is plausible for the wage and filing status, scaled by the identity's W-4 habit.
-    """
-    gross = money(fin["gross_wages"])
-    deferral = min(money(gross * Decimal(str(fin["deferral_rate"]))), ELECTIVE_DEFERRAL_LIMIT_2025)
-    box1 = gross - deferral
-    box3 = min(gross, SS_WAGE_BASE_2025)
-    box4 = money(box3 * SS_RATE)
-    box5 = gross
-    box6 = money(box5 * MEDICARE_RATE + max(box5 - ADDL_MEDICARE_THRESHOLD, ZERO) * ADDL_MEDICARE_RATE)
-
-    w4_status = "single" if filing_status in ("single", "mfs") else filing_status
-    est = bracket_tax(max(box1 - STANDARD_DEDUCTION_2025[w4_status], ZERO), BRACKETS_2025[w4_status])
-    est -= Decimal(int(fin.get("w4_children", 0))) * CTC_PER_CHILD
-    box2 = money(max(est, ZERO) * Decimal(str(fin["withholding_factor"])))
-
-    codes: list[tuple[str, Decimal]] = []
-    if fin.get("group_term_life"):
-        codes.append(("C", money(fin["group_term_life"])))
-    if deferral > 0:
-        codes.append(("D", deferral))
-    if fin.get("health_coverage"):
-        codes.append(("DD", money(fin["health_coverage"])))
-    if fin.get("hsa"):
-        codes.append(("W", money(fin["hsa"])))
-    codes = codes[:4]
-
-    out: dict[str, Any] = {
-        "gross_wages": gross,
-        "elective_deferral": deferral,
-        "box1_wages": box1,
-        "box2_federal_tax": box2,
-        "box3_ss_wages": box3,
-        "box4_ss_tax": box4,
-        "box5_medicare_wages": box5,
-        "box6_medicare_tax": box6,
-        "box7_ss_tips": None,
-        "box8_allocated_tips": None,
-        "box10_dependent_care": money(fin["dependent_care"]) if fin.get("dependent_care") else None,
-        "box11_nonqualified": money(fin["nonqualified"]) if fin.get("nonqualified") else None,
-        "box13_statutory": bool(fin.get("statutory_employee")),
-        "box13_retirement": deferral > 0 or bool(fin.get("pension_plan")),
-        "box13_sick_pay": bool(fin.get("third_party_sick_pay")),
-    }
-    for slot, letter in enumerate("abcd"):
-        code, amount = codes[slot] if slot < len(codes) else (None, None)
-        out[f"box12{letter}_code"] = code
-        out[f"box12{letter}_amount"] = amount
-
-    box14 = None
-    if employee_state in SDI_STATES and fin.get("sdi", True):
-        label, rate = SDI_STATES[employee_state]
-        box14 = f"{label} {money(gross * Decimal(rate)):,.2f}"
-    elif fin.get("union_dues"):
-        box14 = f"UNION DUES {money(fin['union_dues']):,.2f}"
-    out["box14_other"] = box14
-
-    if employee_state in NO_INCOME_TAX_STATES:
-        state_vals: tuple[Any, ...] = (None, None, None, None)
-    else:
-        state_tax = money(box1 * Decimal(str(fin["state_rate"])))
-        state_vals = (employee_state, fin["employer_state_id"], box1, state_tax)
-    out["box15_state"], out["box15_state_id"], out["box16_state_wages"], out["box17_state_tax"] = state_vals
-
-    if fin.get("locality") and state_vals[0] is not None:
-        out["box18_local_wages"] = box5
-        out["box19_local_tax"] = money(box5 * Decimal(str(fin["local_rate"])))
-        out["box20_locality"] = fin["locality"]
-    else:
-        out["box18_local_wages"] = out["box19_local_tax"] = out["box20_locality"] = None
-    return out
-
-
 # ---- Form 1040 -------------------------------------------------------------------------------
 
 
@@ -254,30 +174,104 @@ def child_credits(agi: Decimal, status: str, n_children: int, n_other: int) -> D
     return total
 
 
+# Additional standard deduction per box checked (65 or older / blind), 2024.
+ADDITIONAL_STD_DEDUCTION_2024 = {"single": Decimal(1950), "hoh": Decimal(1950)}
+ADDITIONAL_STD_DEDUCTION_MARRIED_2024 = Decimal(1550)
+SS_WAGE_BASE_2024 = Decimal("168600")
+SE_NET_FACTOR = Decimal("0.9235")
+SE_SS_RATE = Decimal("0.124")
+SE_MEDICARE_RATE = Decimal("0.029")
+ADDL_MEDICARE_THRESHOLD_BY_STATUS = {"mfj": Decimal(250000), "mfs": Decimal(125000)}  # others 200,000
+SLI_MAX = Decimal(2500)
+SLI_PHASEOUT_2024 = {"mfj": (Decimal(165000), Decimal(195000)), "qss": (Decimal(165000), Decimal(195000))}
+SLI_PHASEOUT_DEFAULT = (Decimal(80000), Decimal(95000))
+QBI_RATE = Decimal("0.20")
+QBI_THRESHOLD_2024 = {"mfj": Decimal(383900), "qss": Decimal(383900)}  # others 191,950
+QBI_THRESHOLD_DEFAULT = Decimal(191950)
+
+
+def standard_deduction_2024(status: str, boxes_checked: int = 0) -> Decimal:
+    """Line 12 with the additional amount for each 65-or-older/blind box checked."""
+    extra = ADDITIONAL_STD_DEDUCTION_2024.get(status, ADDITIONAL_STD_DEDUCTION_MARRIED_2024)
+    return STANDARD_DEDUCTION_2024[status] + extra * boxes_checked
+
+
+def self_employment_tax(net_profit: Decimal, w2_ss_wages: Decimal) -> tuple[Decimal, Decimal]:
+    """Schedule SE (2024): (net earnings from self-employment, SE tax); the SS part stops at the
+    2024 wage base less the W-2 social security wages already taxed."""
+    net = money(max(net_profit, ZERO) * SE_NET_FACTOR)
+    if net < 400:
+        return net, money(0)
+    ss_room = max(SS_WAGE_BASE_2024 - w2_ss_wages, ZERO)
+    return net, money(min(net, ss_room) * SE_SS_RATE + net * SE_MEDICARE_RATE)
+
+
+def additional_medicare_tax(status: str, medicare_wages: Decimal, se_earnings: Decimal) -> Decimal:
+    """Form 8959 Parts I and II: 0.9 % above the filing-status threshold (wages first)."""
+    threshold = ADDL_MEDICARE_THRESHOLD_BY_STATUS.get(status, Decimal(200000))
+    on_wages = max(medicare_wages - threshold, ZERO)
+    room = max(threshold - medicare_wages, ZERO)
+    on_se = max(se_earnings - room, ZERO) if se_earnings >= 400 else ZERO
+    return money((on_wages + on_se) * ADDL_MEDICARE_RATE)
+
+
+def student_loan_interest_deduction(paid: Decimal, magi: Decimal, status: str) -> Decimal:
+    """Schedule 1 line 21 (2024): up to $2,500, phased out by MAGI, not allowed when filing MFS."""
+    if status == "mfs" or paid <= 0:
+        return ZERO
+    lo, hi = SLI_PHASEOUT_2024.get(status, SLI_PHASEOUT_DEFAULT)
+    allowed = min(paid, SLI_MAX)
+    if magi <= lo:
+        return money(allowed)
+    if magi >= hi:
+        return ZERO
+    return money(allowed * (hi - magi) / (hi - lo))
+
+
 def f1040_amounts(
     w2: Mapping[str, Any],
     fin: Mapping[str, Any],
     status: str,
     dependents: Sequence[Mapping[str, Any]],
+    *,
+    boxes_65: int = 0,
 ) -> dict[str, Any]:
-    """Lines 1a-37 of the 2024 Form 1040 for one W-2 earner.
+    """Lines 1a-37 of the 2024 Form 1040 for a household with one W-2 and optional 1099 income.
 
-    Line 1a is the W-2 box 1 amount itself (same Decimal), line 25a is box 2, so cross-form
-    checks in the ground truth hold exactly.
+    Inputs: the W-2 (box 1 wages, box 2 withholding; boxes 3, 5 and 6 when known), and ``fin``:
+    ``taxable_interest`` (1099-INT box 1), ``ordinary_dividends``/``qualified_dividends``,
+    ``capital_gain_distributions``, ``business_profit`` (Schedule C net profit from 1099-NEC
+    work), ``student_loan_interest``.  ``boxes_65`` counts the "born before January 2, 1960"
+    boxes checked.  Line 1a is box 1 itself and line 25a is box 2, so cross-form checks hold
+    exactly; Schedule 1, Schedule SE, Form 8959 and Schedule 8812 are folded in.
     """
-    l1a = money(w2["box1_wages"])
+    box1 = money(w2["box1_wages"])
+    box5 = money(w2.get("box5_medicare_wages", w2["box1_wages"]))
+    box3 = money(w2.get("box3_ss_wages", box5))
+    box6 = w2.get("box6_medicare_tax")
+    l1a = box1
     l1z = l1a
     l2a = _opt(fin.get("tax_exempt_interest"))
     l2b = _opt(fin.get("taxable_interest"))
     l3b = _opt(fin.get("ordinary_dividends"))
     l3a = min(_opt(fin.get("qualified_dividends")), l3b)
     l7 = _opt(fin.get("capital_gain_distributions"))
-    l8 = ZERO
+    profit = _opt(fin.get("business_profit"))
+    se_earnings, se_tax = self_employment_tax(profit, box3)
+    half_se = money(se_tax / 2)
+    l8 = profit  # Schedule 1 line 10: business income only
     l9 = l1z + l2b + l3b + l7 + l8
-    l10 = _opt(fin.get("student_loan_interest"))
+    sli = student_loan_interest_deduction(_opt(fin.get("student_loan_interest")), l9 - half_se, status)
+    l10 = half_se + sli  # Schedule 1 line 26
     l11 = max(l9 - l10, ZERO)
-    l12 = STANDARD_DEDUCTION_2024[status]
-    l13 = ZERO
+    l12 = standard_deduction_2024(status, boxes_65)
+    # Qualified business income deduction, simplified form 8995 (below the threshold only).
+    threshold = QBI_THRESHOLD_2024.get(status, QBI_THRESHOLD_DEFAULT)
+    before_qbi = max(l11 - l12, ZERO)
+    if profit > 0 and before_qbi <= threshold:
+        l13 = money(min(QBI_RATE * max(profit - half_se, ZERO), QBI_RATE * max(before_qbi - l3a - l7, ZERO)))
+    else:
+        l13 = ZERO
     l14 = l12 + l13
     l15 = max(l11 - l14, ZERO)
     l16 = tax_with_qdcg_2024(l15, l3a, l7, status)
@@ -290,7 +284,7 @@ def f1040_amounts(
     l19 = min(credit, l18)
     unused = credit - l19  # Schedule 8812 line 16a
     if n_children and unused > 0:
-        earned = l1a
+        earned = l1a + max(se_earnings - half_se, ZERO)
         l28 = min(
             unused,
             ACTC_MAX_PER_CHILD_2024 * n_children,
@@ -301,11 +295,13 @@ def f1040_amounts(
     l20 = ZERO
     l21 = l19 + l20
     l22 = max(l18 - l21, ZERO)
-    l23 = ZERO
+    addl_medicare = additional_medicare_tax(status, box5, se_earnings)
+    l23 = se_tax + addl_medicare  # Schedule 2 lines 4 and 11
     l24 = l22 + l23
     l25a = money(w2["box2_federal_tax"])
     l25b = ZERO
-    l25c = ZERO
+    # Form 8959 line 24: Medicare tax withheld above the regular 1.45 %.
+    l25c = max(money(box6) - money(box5 * MEDICARE_RATE), ZERO) if box6 is not None else ZERO
     l25d = l25a + l25b + l25c
     l26 = ZERO
     l27 = ZERO
@@ -329,12 +325,12 @@ def f1040_amounts(
         "line_6a": None,
         "line_6b": None,
         "line_7": _show(l7),
-        "line_8": None,
+        "line_8": _show(l8),
         "line_9": l9,
         "line_10": _show(l10),
         "line_11": l11,
         "line_12": l12,
-        "line_13": None,
+        "line_13": _show(l13),
         "line_14": l14,
         "line_15": l15,
         "line_16": l16,
@@ -344,11 +340,11 @@ def f1040_amounts(
         "line_20": None,
         "line_21": _show(l21),
         "line_22": l22,
-        "line_23": None,
+        "line_23": _show(l23),
         "line_24": l24,
         "line_25a": l25a,
         "line_25b": None,
-        "line_25c": None,
+        "line_25c": _show(l25c),
         "line_25d": l25d,
         "line_26": None,
         "line_27": None,
@@ -362,4 +358,8 @@ def f1040_amounts(
         "line_36": None,
         "line_37": l37,
         "line_38": None,
+        # Worksheet values the checker and other forms reuse (not printed on the 1040).
+        "se_tax": se_tax,
+        "se_earnings": se_earnings,
+        "additional_medicare_tax": addl_medicare,
     }
