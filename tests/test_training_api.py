@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -21,7 +19,7 @@ from symage_pipeline.runs import InProcessRunSubmitter
 from symage_pipeline.settings import Settings
 from symage_pipeline.signing import sign
 from tests.conftest import ADMIN_TOKEN, INTERNAL_TOKEN, Api
-from tests.helpers import free_port
+from tests.helpers import moto_s3_server
 
 ML_FLAG = "ml-output-formats-enabled"
 
@@ -223,20 +221,7 @@ def test_sharded_dataset_has_the_same_documents_as_a_single_zip(api, ml_key) -> 
 @pytest.fixture
 def s3_api(tmp_path, monkeypatch) -> Iterator[tuple[Api, str]]:
     """The app on S3 storage (a local moto server): file URLs are the store's presigned URLs."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(endpoint, timeout=0.5)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with moto_s3_server() as endpoint:
         for name, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test")):
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -252,9 +237,6 @@ def s3_api(tmp_path, monkeypatch) -> Iterator[tuple[Api, str]]:
         submitter = InProcessRunSubmitter(settings)
         with TestClient(create_app(settings, submitter)) as client:
             yield Api(client, submitter), endpoint
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_s3_storage_hands_out_presigned_urls(s3_api) -> None:

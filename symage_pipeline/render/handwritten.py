@@ -22,7 +22,7 @@ import pymupdf
 from symage_pipeline.catalog import FieldDef, FormDef
 from symage_pipeline.render.fonts import FONT_FILES, HandFont, hand_font
 from symage_pipeline.render.template import SAVE_OPTIONS, Template, template_for
-from symage_pipeline.render.text import FONTS, REGULAR, ContentWriter, line_words
+from symage_pipeline.render.text import FONTS, REGULAR, ContentWriter, greedy_wrap, line_words
 from symage_pipeline.render.typed import RenderedPdf, layout_value
 from symage_pipeline.render.words import Word
 from symage_pipeline.render.writers import Writer
@@ -161,20 +161,9 @@ def _line_em(text: str, font: HandFont, writer: Writer) -> float:
 
 def _wrap(words: list[str], max_em: float, font: HandFont, writer: Writer) -> list[str] | None:
     """Greedy wrap to max_em; None when a single word is wider than a line."""
-    lines: list[str] = []
-    current = ""
-    for w in words:
-        if _line_em(w, font, writer) > max_em:
-            return None
-        candidate = f"{current} {w}" if current else w
-        if current and _line_em(candidate, font, writer) > max_em:
-            lines.append(current)
-            current = w
-        else:
-            current = candidate
-    if current:
-        lines.append(current)
-    return lines
+    if any(_line_em(w, font, writer) > max_em for w in words):
+        return None
+    return greedy_wrap(words, max_em, lambda text: _line_em(text, font, writer))
 
 
 def _pitch(font: HandFont, rise: float, drop: float) -> float:

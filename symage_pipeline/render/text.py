@@ -7,7 +7,7 @@ ascender/descender) without re-parsing the page -- ~10x cheaper than ``get_text(
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pymupdf
@@ -135,11 +135,16 @@ def fmt(v: float) -> str:
 
 def wrap(words: Iterable[str], max_width: float, size: float, font: FontMetrics) -> list[str]:
     """Greedy word wrap; a single word wider than the line stays whole (never split or clipped)."""
+    return greedy_wrap(words, max_width, lambda text: font.width(text, size))
+
+
+def greedy_wrap(words: Iterable[str], max_width: float, width_of: Callable[[str], float]) -> list[str]:
+    """Greedy word wrap under any width measure (typed metrics, a writer's handwriting)."""
     lines: list[str] = []
     current = ""
     for w in words:
         candidate = f"{current} {w}" if current else w
-        if current and font.width(candidate, size) > max_width:
+        if current and width_of(candidate) > max_width:
             lines.append(current)
             current = w
         else:
