@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ class Chunk:
     stop: int
     spec: GenerationSpec
     shard_size: int = 0  # documents per dataset shard; 0 = always one archive
+    processes: int = 1  # forked render processes for this chunk (in-process runs use every core)
 
     @property
     def mapping_key(self) -> str:
@@ -49,9 +51,11 @@ def chunk_size_for(quantity: int, *, target_chunks: int, min_chunk_size: int) ->
     return max(min_chunk_size, math.ceil(quantity / target_chunks))
 
 
-def plan_chunks(job_id: str, spec: GenerationSpec, chunk_size: int, shard_size: int = 0) -> list[Chunk]:
+def plan_chunks(
+    job_id: str, spec: GenerationSpec, chunk_size: int, shard_size: int = 0, processes: int = 1
+) -> list[Chunk]:
     return [
-        Chunk(job_id, n, start, min(start + chunk_size, spec.quantity), spec, shard_size)
+        Chunk(job_id, n, start, min(start + chunk_size, spec.quantity), spec, shard_size, processes)
         for n, start in enumerate(range(0, spec.quantity, chunk_size))
     ]
 
@@ -74,6 +78,32 @@ def fill(chunk: Chunk, catalog: Catalog, people: Sequence[Any]) -> list[FilledDo
 
 
 PROGRESS_EVERY = 25  # documents between progress reports: ~1 ms of DB work per report
+MIN_PARALLEL_DOCUMENTS = 100  # below this, forking costs more than it saves
+
+# What forked render processes inherit (set just before the pool forks; never pickled).
+_FORK_STATE: tuple[Catalog, ArtifactStore, Chunk] | None = None
+
+
+def _render_batch(
+    catalog: Catalog, store: ArtifactStore, chunk: Chunk, docs: Sequence[FilledDocument]
+) -> tuple[int, int]:
+    prefix = files_prefix(chunk.job_id)
+    files = written = 0
+    for doc in docs:
+        form = catalog.get(doc.form_id)
+        surfaces = render.render_document(form, doc, chunk.spec)
+        outputs = render.surface_files(doc, surfaces) + annotate.document_files(form, doc, surfaces, chunk.spec)
+        for path, data in outputs:
+            store.put_bytes(f"{prefix}/{path}", data)
+            files += 1
+            written += len(data)
+    return files, written
+
+
+def _render_batch_forked(docs: Sequence[FilledDocument]) -> tuple[int, int, int]:
+    assert _FORK_STATE is not None
+    catalog, store, chunk = _FORK_STATE
+    return (*_render_batch(catalog, store.reopened(), chunk, docs), len(docs))
 
 
 def render_and_annotate(
@@ -87,23 +117,29 @@ def render_and_annotate(
 
     Labels are computed here, from the word boxes the renderer placed, instead of in a later step:
     shipping every word box (and page image) between steps would cost more than computing them.
+    With `chunk.processes` > 1 the documents are shared out to forked processes (which start warm,
+    imports done), so an in-process run still uses every core; each document is independent, so
+    the bytes are the same either way.
     """
-    prefix = files_prefix(chunk.job_id)
-    files = written = unreported = 0
-    for doc in documents:
-        form = catalog.get(doc.form_id)
-        surfaces = render.render_document(form, doc, chunk.spec)
-        outputs = render.surface_files(doc, surfaces) + annotate.document_files(form, doc, surfaces, chunk.spec)
-        for path, data in outputs:
-            store.put_bytes(f"{prefix}/{path}", data)
-            files += 1
-            written += len(data)
-        unreported += 1
-        if on_progress and unreported >= PROGRESS_EVERY:
-            on_progress(unreported)
-            unreported = 0
-    if on_progress and unreported:
-        on_progress(unreported)
+    global _FORK_STATE
+    batches = [documents[i : i + PROGRESS_EVERY] for i in range(0, len(documents), PROGRESS_EVERY)]
+    files = written = 0
+    if chunk.processes > 1 and len(documents) >= MIN_PARALLEL_DOCUMENTS:
+        _FORK_STATE = (catalog, store, chunk)
+        try:
+            with multiprocessing.get_context("fork").Pool(min(chunk.processes, len(batches))) as pool:
+                for batch_files, batch_bytes, done in pool.imap(_render_batch_forked, batches):
+                    files, written = files + batch_files, written + batch_bytes
+                    if on_progress:
+                        on_progress(done)
+        finally:
+            _FORK_STATE = None
+    else:
+        for batch in batches:
+            batch_files, batch_bytes = _render_batch(catalog, store, chunk, batch)
+            files, written = files + batch_files, written + batch_bytes
+            if on_progress:
+                on_progress(len(batch))
     return ChunkResult(chunk, documents=len(documents), files=files, bytes_written=written)
 
 

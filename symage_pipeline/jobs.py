@@ -31,6 +31,7 @@ class GenerateConfig(dg.Config):
     config_json: str = "{}"
     chunk_size: int = 250
     shard_size: int = 0
+    render_processes: int = 1
     worker_count: int = 1
 
     def spec(self) -> GenerationSpec:
@@ -46,7 +47,9 @@ class GenerateConfig(dg.Config):
 @dg.op(out=dg.DynamicOut(Chunk))
 def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppDatabaseResource):
     app_db.tracker.start(config.job_id, run_id=context.run_id, worker_count=config.worker_count)
-    chunks = generation.plan_chunks(config.job_id, config.spec(), config.chunk_size, config.shard_size)
+    chunks = generation.plan_chunks(
+        config.job_id, config.spec(), config.chunk_size, config.shard_size, config.render_processes
+    )
     context.log.info(f"{config.quantity} items in {len(chunks)} chunks of up to {config.chunk_size}")
     for chunk in chunks:
         yield dg.DynamicOutput(chunk, mapping_key=chunk.mapping_key)
@@ -135,7 +138,13 @@ def generate_documents() -> None:
 
 
 def run_config(
-    job_id: str, spec: GenerationSpec, *, chunk_size: int, multiprocess: int = 0, shard_size: int = 0
+    job_id: str,
+    spec: GenerationSpec,
+    *,
+    chunk_size: int,
+    multiprocess: int = 0,
+    shard_size: int = 0,
+    render_processes: int = 1,
 ) -> dict:
     """Run config for one job: in-process for small jobs, multiprocess (forkserver) for big ones."""
     executor = (
@@ -152,6 +161,8 @@ def run_config(
         config_json=json.dumps(spec.config, sort_keys=True),
         chunk_size=chunk_size,
         shard_size=shard_size,
-        worker_count=multiprocess or 1,
+        # The multiprocess executor already runs chunks side by side; in-process runs fork instead.
+        render_processes=1 if multiprocess else render_processes,
+        worker_count=multiprocess or render_processes,
     )
     return {"ops": {"plan": {"config": op_config.model_dump()}}, "execution": {"config": executor}}

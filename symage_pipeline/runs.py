@@ -123,7 +123,12 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
 
         chunk_size, workers = execution_plan_for(spec, self.settings)
         config = run_config(
-            job_id, spec, chunk_size=chunk_size, multiprocess=workers, shard_size=self.settings.shard_size
+            job_id,
+            spec,
+            chunk_size=chunk_size,
+            multiprocess=workers,
+            shard_size=self.settings.shard_size,
+            render_processes=self.settings.render_processes,
         )
         instance = self.instance
         instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
@@ -187,7 +192,13 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         from symage_pipeline.resources import job_resources
 
         chunk_size, _ = execution_plan_for(spec, self.settings)
-        config = run_config(job_id, spec, chunk_size=chunk_size, shard_size=self.settings.shard_size)
+        config = run_config(
+            job_id,
+            spec,
+            chunk_size=chunk_size,
+            shard_size=self.settings.shard_size,
+            render_processes=self.settings.render_processes,
+        )
         config.pop("execution")
         try:
             self.instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])

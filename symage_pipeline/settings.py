@@ -8,6 +8,7 @@ Everything has an embedded default (SQLite, a local artifact folder under the da
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from functools import cache
 from pathlib import Path
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     target_chunks: int = 200
     min_chunk_size: int = 250
     max_concurrent_runs: int = 2
+    # Forked render processes per in-process run (chunks of >= 100 documents): every core by default.
+    render_processes: int = Field(default_factory=lambda: os.cpu_count() or 1)
     # Datasets of more documents than this are sharded (WIRE.md section 3): archives stay well under
     # the ~2 GiB a client should have to fetch in one piece.
     shard_size: int = 5_000
