@@ -45,5 +45,4 @@ def estimate(body: Any = Body(default=None)) -> dict:
         credits = pricing.tabular_cost(records, field_count)
     else:
         credits = pricing.job_cost([field_count], records, formats, profile)
-    warnings = [] if profile is None or profile in DEGRADATION_PROFILES else []
-    return envelope({"credits": credits, "warnings": warnings})
+    return envelope({"credits": credits, "warnings": []})
