@@ -13,7 +13,7 @@ from api.routers import account, admin, dataset, files, forms, generate, health,
 from api.services import Services
 from symage_pipeline.catalog import load_catalog
 from symage_pipeline.db import Database
-from symage_pipeline.runs import DagsterRunSubmitter, RunSubmitter
+from symage_pipeline.runs import RoutingSubmitter, RunSubmitter
 from symage_pipeline.settings import Settings, get_settings
 
 
@@ -23,7 +23,7 @@ def build_services(settings: Settings, submitter: RunSubmitter | None = None) ->
         db=Database(settings.resolved_database_url),
         store=settings.open_store(),
         catalog=load_catalog(),
-        submitter=submitter or DagsterRunSubmitter(settings),
+        submitter=submitter or RoutingSubmitter(settings),
     )
 
 

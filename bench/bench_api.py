@@ -1,7 +1,8 @@
 """End-to-end figures: seconds from POST /generate to `completed` through `symage up` (API + Dagster).
 
-Starts a real stack on a temp data dir (SQLite, local files), creates a key, then times quantity 1
-and quantity 1,000 typed W-2 jobs, polling the job every 50 ms. Prints figures and ratios.
+Starts a real stack on a temp data dir (SQLite, local files), creates a key, then times typed W-2
+jobs of quantity 1 (the warm in-process lane), 21 (the first queued size: daemon + run worker) and
+1,000, polling the job every 50 ms. Prints figures and ratios.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def main() -> None:
                 f"quantity 1     : median {singles[2]:.2f} s to completed "
                 f"(min {singles[0]:.2f}, max {singles[-1]:.2f}; target < 3 s)"
             )
+            queued = sorted(run_job(client, 21, s)[0] for s in range(10, 13))
+            print(f"quantity 21    : median {queued[1]:.2f} s to completed (first size past the fast lane: queued run)")
             for quantity in (1_000,):
                 seconds, job = run_job(client, quantity, 42)
                 gen = (job["generation_time_ms"] or 0) / 1000

@@ -12,7 +12,7 @@ import dagster as dg
 from symage_pipeline import generation
 from symage_pipeline.bundle import DatasetInfo, build_dataset
 from symage_pipeline.document import FilledDocument
-from symage_pipeline.generation import Chunk, ChunkResult
+from symage_pipeline.generation import MIN_PARALLEL_DOCUMENTS, Chunk, ChunkResult
 from symage_pipeline.partitions import generation_jobs_partitions
 from symage_pipeline.request import GenerationSpec
 from symage_pipeline.resources import AppDatabaseResource, ArtifactStoreResource, CatalogResource
@@ -163,6 +163,6 @@ def run_config(
         shard_size=shard_size,
         # The multiprocess executor already runs chunks side by side; in-process runs fork instead.
         render_processes=1 if multiprocess else render_processes,
-        worker_count=multiprocess or render_processes,
+        worker_count=multiprocess or (render_processes if spec.documents_total >= MIN_PARALLEL_DOCUMENTS else 1),
     )
     return {"ops": {"plan": {"config": op_config.model_dump()}}, "execution": {"config": executor}}

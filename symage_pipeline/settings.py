@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     target_chunks: int = 200
     min_chunk_size: int = 250
     max_concurrent_runs: int = 2
+    # Jobs of at most this many documents skip the run queue and execute in the API's warm lane
+    # (0 = every job goes through the queue and the daemon).
+    fast_lane_max_documents: int = 20
     # Forked render processes per in-process run (chunks of >= 100 documents): every core by default.
     render_processes: int = Field(default_factory=lambda: os.cpu_count() or 1)
     # Datasets of more documents than this are sharded (WIRE.md section 3): archives stay well under
