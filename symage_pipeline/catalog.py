@@ -10,14 +10,17 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
+
+V = TypeVar("V")
 
 try:  # the C loader is ~10x faster; fall back so a pure-Python PyYAML still works
     _YamlLoader: type = yaml.CSafeLoader
@@ -147,6 +150,28 @@ class FormDef:
     @property
     def field_count(self) -> int:
         return len(self.fields)
+
+
+class PerFormCache(Generic[V]):
+    """Values built once per form (and key), looked up by object identity: hashing a whole FormDef
+    per document would cost more than it saves. Each entry holds its form, so its id is never reused."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[int, Hashable], tuple[FormDef, V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, form: FormDef, build: Callable[[], V], key: Hashable = ()) -> V:
+        slot = (id(form), key)
+        hit = self._entries.get(slot)
+        if hit is not None and hit[0] is form:
+            return hit[1]
+        with self._lock:
+            hit = self._entries.get(slot)
+            if hit is not None and hit[0] is form:
+                return hit[1]
+            value = build()
+            self._entries[slot] = (form, value)
+            return value
 
 
 class Catalog:

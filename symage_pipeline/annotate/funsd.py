@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from symage_pipeline.catalog import FormDef
+from symage_pipeline.catalog import FormDef, PerFormCache
 from symage_pipeline.render.template import template_for
 from symage_pipeline.render.words import Word
 
@@ -73,17 +73,11 @@ class _FormIndex:
         return words, hit[0], hit[1]
 
 
-_INDEX: dict[int, tuple[object, _FormIndex]] = {}
+_INDEX: PerFormCache[_FormIndex] = PerFormCache()
 
 
 def _form_index(form: FormDef) -> _FormIndex:
-    tpl = template_for(form)
-    hit = _INDEX.get(id(tpl))
-    if hit is not None and hit[0] is tpl:
-        return hit[1]
-    index = _FormIndex(form)
-    _INDEX[id(tpl)] = (tpl, index)
-    return index
+    return _INDEX.get(form, lambda: _FormIndex(form))
 
 
 def _ibox(x0: float, y0: float, x1: float, y1: float) -> list[int]:

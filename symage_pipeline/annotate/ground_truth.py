@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from symage_pipeline.catalog import FormDef
+from symage_pipeline.catalog import FormDef, PerFormCache
 
 GROUND_TRUTH_SCHEMA_VERSION = "1.0"
 
-_META_CACHE: dict[int, tuple[FormDef, tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]]] = {}
+FieldMetaItems = tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
+_FIELD_META: PerFormCache[FieldMetaItems] = PerFormCache()
 
 
-def _field_meta_items(form: FormDef) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+def _field_meta_items(form: FormDef) -> FieldMetaItems:
     """Per-form constant; cached so a document only pays for fresh dict copies."""
-    hit = _META_CACHE.get(id(form))
-    if hit is not None and hit[0] is form:
-        return hit[1]
-    items = tuple(
+    return _FIELD_META.get(form, lambda: _build_field_meta_items(form))
+
+
+def _build_field_meta_items(form: FormDef) -> FieldMetaItems:
+    return tuple(
         (
             f.id,
             (
@@ -30,8 +32,6 @@ def _field_meta_items(form: FormDef) -> tuple[tuple[str, tuple[tuple[str, Any], 
         )
         for f in form.fields
     )
-    _META_CACHE[id(form)] = (form, items)
-    return items
 
 
 def ground_truth(

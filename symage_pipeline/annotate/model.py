@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from symage_pipeline.annotate.labels import check_scheme, field_label
-from symage_pipeline.catalog import FieldDef, FormDef
+from symage_pipeline.catalog import FieldDef, FormDef, PerFormCache
 from symage_pipeline.document import FilledDocument, PageImage, RenderedSurface
 from symage_pipeline.render.words import Word
 
@@ -95,23 +95,23 @@ def _questions(form: FormDef) -> dict[str, str | None]:
     return out
 
 
-_FORM_CACHE: dict[int, tuple[FormDef, dict[str, FieldDef], dict[str, str | None], dict[str, list[str]]]] = {}
+FormTables = tuple[dict[str, FieldDef], dict[str, str | None], dict[str, list[str]]]
+_FORM_TABLES: PerFormCache[FormTables] = PerFormCache()
 
 
-def _form_tables(form: FormDef) -> tuple[dict[str, FieldDef], dict[str, str | None], dict[str, list[str]]]:
+def _form_tables(form: FormDef) -> FormTables:
     """Per-form lookups, built once per form object (documents of a form share them)."""
-    hit = _FORM_CACHE.get(id(form))
-    if hit is not None and hit[0] is form:
-        return hit[1], hit[2], hit[3]
+    return _FORM_TABLES.get(form, lambda: _build_form_tables(form))
+
+
+def _build_form_tables(form: FormDef) -> FormTables:
     by_id = {f.id: f for f in form.fields}
     labelled: dict[str, list[str]] = {f.id: [f.id] for f in form.fields}
     for f in form.fields:
         q = f.layout.question
         if q is not None and q != f.id:
             labelled.setdefault(q, [q]).append(f.id)
-    tables = (by_id, _questions(form), labelled)
-    _FORM_CACHE[id(form)] = (form, *tables)
-    return tables
+    return by_id, _questions(form), labelled
 
 
 def label_words(words: Sequence[Word], doc: FilledDocument | None) -> tuple[Word, ...]:

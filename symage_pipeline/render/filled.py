@@ -9,13 +9,12 @@ anything. Editing a field in a viewer works as on any AcroForm.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pymupdf
 
-from symage_pipeline.catalog import FieldDef, FormDef
+from symage_pipeline.catalog import FieldDef, FormDef, PerFormCache
 from symage_pipeline.render.template import SAVE_OPTIONS, Template, template_for
 from symage_pipeline.render.text import FONTS, REGULAR, fmt, line_words, pdf_string
 from symage_pipeline.render.typed import RenderedPdf, layout_value
@@ -91,18 +90,11 @@ def build_filled_template(form: FormDef) -> FilledTemplate:
     return FilledTemplate(base, pdf, tuple(refs))
 
 
-_CACHE: dict[int, tuple[FormDef, FilledTemplate]] = {}
-_LOCK = threading.Lock()
+_FILLED_TEMPLATES: PerFormCache[FilledTemplate] = PerFormCache()
 
 
 def filled_template(form: FormDef) -> FilledTemplate:
-    hit = _CACHE.get(id(form))
-    if hit is not None and hit[0] is form:
-        return hit[1]
-    with _LOCK:
-        tpl = build_filled_template(form)
-        _CACHE[id(form)] = (form, tpl)
-        return tpl
+    return _FILLED_TEMPLATES.get(form, lambda: build_filled_template(form))
 
 
 def _fit_in_rect(f: FieldDef, value: str) -> list[tuple[str, float, float, float]]:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import math
 import random
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pymupdf
 
-from symage_pipeline.catalog import FieldDef, FormDef
+from symage_pipeline.catalog import FieldDef, FormDef, PerFormCache
 from symage_pipeline.render.fonts import FONT_FILES, HandFont, hand_font
 from symage_pipeline.render.template import SAVE_OPTIONS, Template, template_for
 from symage_pipeline.render.text import FONTS, REGULAR, ContentWriter, greedy_wrap, line_words
@@ -42,28 +41,25 @@ class HandTemplate:
     resource: dict[str, str]  # font key -> font resource name on every page
 
 
-_CACHE: dict[tuple[int, tuple[str, ...]], tuple[FormDef, HandTemplate]] = {}
-_LOCK = threading.Lock()
+_HAND_TEMPLATES: PerFormCache[HandTemplate] = PerFormCache()
 
 
 def hand_template(form: FormDef, font_keys: tuple[str, ...]) -> HandTemplate:
     """The blank form with these handwriting fonts embedded once, cached per (form, fonts)."""
-    key = (id(form), font_keys)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is form:
-        return hit[1]
-    with _LOCK:
-        base = template_for(form)
-        doc = pymupdf.open("pdf", base.pdf)
-        resource = {k: f"HW{i}" for i, k in enumerate(font_keys)}
-        for page in doc:
-            for k in font_keys:
-                page.insert_font(fontname=resource[k], fontbuffer=hand_font(k).buffer)
-        doc.set_metadata({**doc.metadata, "producer": "symage handwritten renderer"})
-        tpl = HandTemplate(base, doc.tobytes(garbage=0, deflate=True, no_new_id=True), resource)
-        doc.close()
-        _CACHE[key] = (form, tpl)
-        return tpl
+    return _HAND_TEMPLATES.get(form, lambda: _build_hand_template(form, font_keys), key=font_keys)
+
+
+def _build_hand_template(form: FormDef, font_keys: tuple[str, ...]) -> HandTemplate:
+    base = template_for(form)
+    doc = pymupdf.open("pdf", base.pdf)
+    resource = {k: f"HW{i}" for i, k in enumerate(font_keys)}
+    for page in doc:
+        for k in font_keys:
+            page.insert_font(fontname=resource[k], fontbuffer=hand_font(k).buffer)
+    doc.set_metadata({**doc.metadata, "producer": "symage handwritten renderer"})
+    tpl = HandTemplate(base, doc.tobytes(garbage=0, deflate=True, no_new_id=True), resource)
+    doc.close()
+    return tpl
 
 
 def _num(v: float) -> str:

@@ -8,12 +8,11 @@ and titles are never re-generated or re-parsed per document.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import pymupdf
 
-from symage_pipeline.catalog import FieldDef, FormDef, PageDef, TextDef
+from symage_pipeline.catalog import FieldDef, FormDef, PageDef, PerFormCache, TextDef
 from symage_pipeline.render.text import BOLD, FONTS, LINE_PITCH, REGULAR, ContentWriter, fmt, line_words
 from symage_pipeline.render.words import Word
 
@@ -200,19 +199,8 @@ def build_template(form: FormDef) -> Template:
     )
 
 
-_CACHE: dict[int, tuple[FormDef, Template]] = {}
-_LOCK = threading.Lock()
+_TEMPLATES: PerFormCache[Template] = PerFormCache()
 
 
 def template_for(form: FormDef) -> Template:
-    """Cached by object identity: hashing a whole FormDef per document would cost more than it saves."""
-    hit = _CACHE.get(id(form))
-    if hit is not None and hit[0] is form:
-        return hit[1]
-    with _LOCK:
-        hit = _CACHE.get(id(form))
-        if hit is not None and hit[0] is form:
-            return hit[1]
-        tpl = build_template(form)
-        _CACHE[id(form)] = (form, tpl)  # holding `form` keeps its id from being reused
-        return tpl
+    return _TEMPLATES.get(form, lambda: build_template(form))
