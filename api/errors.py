@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from symage_pipeline.errors import SymageError
+
+log = logging.getLogger("symage.api")
 
 HTTP_CODES = {
     401: "unauthorized",
@@ -31,6 +34,10 @@ def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return _response(SymageError(400, "invalid_json", "The request body is not valid JSON."))
+    if any(
+        e.get("type") in ("missing", "model_attributes_type") and tuple(e.get("loc", ())) == ("body",) for e in errors
+    ):
+        return _response(SymageError(400, "invalid_body", "The request body must be a JSON object."))
     problems = [
         {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors
     ]
@@ -52,6 +59,12 @@ def _symage_error(_: Request, exc: SymageError) -> JSONResponse:
     return _response(exc)
 
 
+def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    """A bug still answers in the one error shape (and is logged with its traceback)."""
+    log.exception("unhandled error", exc_info=exc)
+    return _response(SymageError(500, "internal_error", "An unexpected error occurred; it has been logged."))
+
+
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
@@ -60,3 +73,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SymageError, _symage_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

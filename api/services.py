@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from symage_pipeline.app.db import Database
 from symage_pipeline.catalog import Catalog
-from symage_pipeline.db import Database
-from symage_pipeline.runs import RunSubmitter
+from symage_pipeline.defs.launch import RunSubmitter
 from symage_pipeline.settings import Settings
 from symage_pipeline.storage import ArtifactStore
 

@@ -25,11 +25,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from symage_pipeline import annotate, coherence, generation, render
+from symage_pipeline import annotate, coherence, pipeline, render
 from symage_pipeline.annotate.outputs import HF_IMAGE_DPI
 from symage_pipeline.bundle import build_dataset
 from symage_pipeline.catalog import load_catalog
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.keys import files_prefix
+from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import LocalStore
 
 ALL_ML = ("pdf_typed", "png_typed", "bio", "coco", "yolo", "donut")
@@ -47,7 +48,7 @@ def measure_share(form_id: str, n: int, formats: tuple[str, ...], with_images: b
     form = catalog.get(form_id)
     t_render = t_raster = t_annotate = t_hf_raster = 0.0
     store = LocalStore(Path(tempfile.mkdtemp(prefix="bench-annotate-")))
-    prefix = generation.files_prefix("bench")
+    prefix = files_prefix("bench")
     for doc in docs[:5]:  # warm-up: templates, caches, imports
         annotate.document_files(form, doc, render.render_document(form, doc, spec), spec)
     for doc in docs:
@@ -96,10 +97,8 @@ def package(n: int, form_id: str, formats: tuple[str, ...], root: Path, shard_si
     spec = GenerationSpec(form_ids=(form_id,), quantity=n, output_formats=formats, seed=5)
     store = LocalStore(root)
     start = time.perf_counter()
-    for chunk in generation.plan_chunks("big", spec, 500):
-        generation.render_and_annotate(
-            catalog, store, chunk, generation.fill(chunk, catalog, generation.identities(chunk))
-        )
+    for chunk in pipeline.plan_chunks("big", spec, 500):
+        pipeline.render_and_annotate(catalog, store, chunk, pipeline.fill(chunk, catalog, pipeline.identities(chunk)))
     print(f"rendered {n} items in {time.perf_counter() - start:.0f} s")
     cmd = [sys.executable, __file__, "--bundle-only", str(root), "--n", str(n), "--form", form_id]
     cmd += ["--formats", ",".join(formats), "--shard-size", str(shard_size)]

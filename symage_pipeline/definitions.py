@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from symage_pipeline.jobs import generate_documents
-from symage_pipeline.resources import job_resources
+from symage_pipeline.defs.generate import generate_documents
+from symage_pipeline.defs.resources import job_resources
 
 defs = dg.Definitions(jobs=[generate_documents], resources=job_resources())

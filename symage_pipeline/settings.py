@@ -51,9 +51,10 @@ class Settings(BaseSettings):
     shard_size: int = 5_000
     # GET /jobs/{id}/downloads lists per-item files of at most this many items (then use /items).
     downloads_item_limit: int = 1_000
-    # The one Dagster code server that the API, the daemon and the webserver share.
+    # The one Dagster code server that the API, the daemon and the webserver share. `symage up`
+    # picks a free port when none is set, so two stacks on one machine never share a code server.
     code_server_host: str = "127.0.0.1"
-    code_server_port: int = 4266
+    code_server_port: int | None = None
 
     @property
     def resolved_database_url(self) -> str:

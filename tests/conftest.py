@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.app import create_app
-from symage_pipeline.runs import InProcessRunSubmitter
+from api.main import create_app
+from symage_pipeline.defs.launch import InProcessRunSubmitter
 from symage_pipeline.settings import Settings
 from tests.helpers import free_port
 

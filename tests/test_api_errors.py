@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from symage_pipeline.db import CreditEntry, Job
+from symage_pipeline.app.db import CreditEntry, Job
 
 
 def _counts(api) -> tuple[int, int, int]:

@@ -9,10 +9,10 @@ from collections import defaultdict
 
 import pytest
 
-from symage_pipeline import generation
+from symage_pipeline import pipeline
 from symage_pipeline.catalog import load_catalog
 from symage_pipeline.checker import check_dataset
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import LocalStore
 
 PACKET = ["irs_w2_2025", "irs_f1040_2024", "paystub_standard_2025", "bank_statement_national_2026"]
@@ -144,9 +144,9 @@ def test_chunk_size_never_changes_a_byte(tmp_path, config: dict) -> None:
     stores = []
     for size in (10, 3, 1):
         store = LocalStore(tmp_path / f"chunks_of_{size}")
-        for chunk in generation.plan_chunks("j", spec, size):
-            documents = generation.fill(chunk, catalog, generation.identities(chunk))
-            generation.render_and_annotate(catalog, store, chunk, documents)
+        for chunk in pipeline.plan_chunks("j", spec, size):
+            documents = pipeline.fill(chunk, catalog, pipeline.identities(chunk))
+            pipeline.render_and_annotate(catalog, store, chunk, documents)
         stores.append(store)
     keys = stores[0].list("jobs/j/files")
     assert keys and all(s.list("jobs/j/files") == keys for s in stores)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect
 
-from symage_pipeline.db import Account, Database, Job
-from symage_pipeline.jobstate import JobTracker, credits_allocated, credits_used, reserve
+from symage_pipeline.app.db import Account, Database, Job
+from symage_pipeline.app.ledger import credits_allocated, credits_used, reserve
+from symage_pipeline.app.records import JobTracker
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

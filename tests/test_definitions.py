@@ -1,7 +1,7 @@
 """The code location loads, and the job has the documented shape."""
 
 from symage_pipeline.definitions import defs
-from symage_pipeline.partitions import generation_jobs_partitions
+from symage_pipeline.defs.partitions import generation_jobs_partitions
 
 
 def test_code_location_loads_with_its_job_and_resources() -> None:

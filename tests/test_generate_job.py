@@ -9,10 +9,10 @@ import zipfile
 
 import pymupdf
 
-from symage_pipeline import generation
+from symage_pipeline import pipeline
 from symage_pipeline.catalog import load_catalog
-from symage_pipeline.jobs import generate_documents, run_config
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.defs.generate import generate_documents, run_config
+from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import LocalStore
 
 
@@ -118,7 +118,7 @@ def test_progress_is_visible_while_running_and_jobs_list_newest_first(api) -> No
 def test_downloads_wait_for_completion_and_reject_retired_formats(api) -> None:
     key = api.key("alice")
     services = api.client.app.state.services
-    from symage_pipeline.db import Job
+    from symage_pipeline.app.db import Job
 
     with services.db.session() as session:
         session.add(
@@ -143,9 +143,11 @@ def test_job_runs_with_execute_in_process_and_chunks_do_not_change_bytes(tmp_pat
     """Chunking is an execution detail: 1 chunk or 3 chunks make the same dataset."""
     from dagster import DagsterInstance
 
-    from symage_pipeline.db import Account, Database, Job
-    from symage_pipeline.jobstate import JobTracker
-    from symage_pipeline.resources import AppDatabaseResource, ArtifactStoreResource, CatalogResource
+    from symage_pipeline.app.db import Account, Database, Job
+    from symage_pipeline.app.records import JobTracker
+    from symage_pipeline.defs.execution import ExecutionPlan
+    from symage_pipeline.defs.names import JOB_ID_TAG
+    from symage_pipeline.defs.resources import AppDatabaseResource, ArtifactStoreResource, CatalogResource
 
     spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=7, output_formats=("pdf_typed",), seed=5)
     db_url = f"sqlite:///{tmp_path / 'app.db'}"
@@ -168,13 +170,15 @@ def test_job_runs_with_execute_in_process_and_chunks_do_not_change_bytes(tmp_pat
             )
         with DagsterInstance.ephemeral() as instance:
             instance.add_dynamic_partitions("generation_jobs", [job_id])
-            config = run_config(job_id, spec, chunk_size=chunk_size)
-            config.pop("execution")
+            plan = ExecutionPlan(
+                chunk_size=chunk_size, multiprocess_workers=0, render_processes=1, worker_count=1, shard_size=0
+            )
+            config = run_config(job_id, spec, plan, with_executor=False)
             result = generate_documents.execute_in_process(
                 run_config=config,
                 instance=instance,
                 partition_key=job_id,
-                tags={"symage/job_id": job_id},
+                tags={JOB_ID_TAG: job_id},
                 resources={
                     "app_db": AppDatabaseResource(database_url=db_url),
                     "artifacts": ArtifactStoreResource(storage_url=f"file://{tmp_path / 'store'}"),
@@ -189,15 +193,22 @@ def test_job_runs_with_execute_in_process_and_chunks_do_not_change_bytes(tmp_pat
     assert zips[0] == zips[1]
 
 
+def _make(catalog, store, chunk, on_progress=None):
+    """One chunk through the pipeline's functions, as the ops call them."""
+    return pipeline.render_and_annotate(
+        catalog, store, chunk, pipeline.fill(chunk, catalog, pipeline.identities(chunk)), on_progress
+    )
+
+
 def test_chunks_can_be_remade_alone(tmp_path) -> None:
     """Item i depends only on (spec, i): rendering chunk [3, 5) alone gives the same files."""
     catalog = load_catalog()
     spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=5, output_formats=("pdf_typed",), seed=9)
     whole, part = LocalStore(tmp_path / "whole"), LocalStore(tmp_path / "part")
-    (chunk,) = generation.plan_chunks("j", spec, 5)
-    generation.render_and_annotate(catalog, whole, chunk, generation.fill(chunk, catalog, generation.identities(chunk)))
-    alone = generation.Chunk("j", 1, 3, 5, spec)
-    generation.render_and_annotate(catalog, part, alone, generation.fill(alone, catalog, generation.identities(alone)))
+    (chunk,) = pipeline.plan_chunks("j", spec, 5)
+    _make(catalog, whole, chunk)
+    alone = pipeline.Chunk("j", 1, 3, 5, spec)
+    _make(catalog, part, alone)
     for key in part.list("jobs/j/files"):
         assert part.get_bytes(key) == whole.get_bytes(key)
 
@@ -205,13 +216,12 @@ def test_chunks_can_be_remade_alone(tmp_path) -> None:
 def test_render_reports_progress_every_few_documents(tmp_path) -> None:
     catalog = load_catalog()
     spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=60, output_formats=("pdf_typed",), seed=2)
-    (chunk,) = generation.plan_chunks("p", spec, 60)
+    (chunk,) = pipeline.plan_chunks("p", spec, 60)
     reports: list[int] = []
-    docs = generation.fill(chunk, catalog, generation.identities(chunk))
-    generation.render_and_annotate(catalog, LocalStore(tmp_path), chunk, docs, on_progress=reports.append)
+    result = _make(catalog, LocalStore(tmp_path), chunk, on_progress=reports.append)
     assert reports == [25, 25, 10]
-    assert generation.missing_ground_truth(LocalStore(tmp_path), chunk) == []
-    assert len(generation.missing_ground_truth(LocalStore(tmp_path / "empty"), chunk)) == 60
+    assert result.documents == 60
+    assert len(LocalStore(tmp_path).list("jobs/p/files/ground_truth/json")) == 60
 
 
 def test_forked_render_processes_write_the_same_bytes(tmp_path) -> None:
@@ -221,10 +231,9 @@ def test_forked_render_processes_write_the_same_bytes(tmp_path) -> None:
     stores = []
     for processes in (1, 2):
         store = LocalStore(tmp_path / f"p{processes}")
-        (chunk,) = generation.plan_chunks("f", spec, 100, processes=processes)
+        (chunk,) = pipeline.plan_chunks("f", spec, 100, processes=processes)
         reports: list[int] = []
-        docs = generation.fill(chunk, catalog, generation.identities(chunk))
-        generation.render_and_annotate(catalog, store, chunk, docs, on_progress=reports.append)
+        _make(catalog, store, chunk, on_progress=reports.append)
         assert sum(reports) == 100
         stores.append(store)
     keys = stores[0].list("jobs/f")

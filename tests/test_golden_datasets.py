@@ -41,7 +41,12 @@ REQUESTS: dict[str, dict] = {
         "seed": 3,
         "config": {"fill_scenarios": PAYER_INTAKE, "label_scheme": "field_id"},
     },
-    "shuffled": {"form_id": "paystub_standard_2025", "quantity": 3, "seed": 9, "config": {"coherence_mode": "shuffled"}},
+    "shuffled": {
+        "form_id": "paystub_standard_2025",
+        "quantity": 3,
+        "seed": 9,
+        "config": {"coherence_mode": "shuffled"},
+    },
 }
 
 GOLDEN: dict[str, dict[str, str]] = {

@@ -2,7 +2,7 @@
 
 import pytest
 
-from symage_pipeline import pricing
+from symage_pipeline.app import pricing
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ import pytest
 import uvicorn
 from symagedocs import Client
 
-from api.app import create_app
-from symage_pipeline.runs import InProcessRunSubmitter
+from api.main import create_app
+from symage_pipeline.defs.launch import InProcessRunSubmitter
 from symage_pipeline.settings import Settings
 from tests.conftest import ADMIN_TOKEN, INTERNAL_TOKEN
 from tests.helpers import free_port

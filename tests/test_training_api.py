@@ -14,10 +14,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from symage_pipeline.runs import InProcessRunSubmitter
+from api.main import create_app
+from symage_pipeline.app.signing import sign
+from symage_pipeline.defs.launch import InProcessRunSubmitter
 from symage_pipeline.settings import Settings
-from symage_pipeline.signing import sign
 from tests.conftest import ADMIN_TOKEN, INTERNAL_TOKEN, Api
 from tests.helpers import moto_s3_server
 

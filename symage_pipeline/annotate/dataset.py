@@ -25,7 +25,7 @@ from symage_pipeline.annotate.outputs import donut_path, hf_rows_path, objects_p
 from symage_pipeline.annotate.splits import split_of, split_ranges
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.document import document_stem
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import ArtifactStore
 
 

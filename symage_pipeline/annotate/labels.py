@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from symage_pipeline.catalog import FieldDef, FormDef
+from symage_pipeline.spec import LABEL_SCHEMES
 
-LABEL_SCHEMES = ("semantic_concept", "nist3", "field_id", "field_type")
 DEFAULT_LABEL_SCHEME = "semantic_concept"
 # NIST Special Database 2/6 "type 3" classes in their conventional order.
 NIST3_NAMES = ("name", "ssn", "data")

@@ -40,7 +40,7 @@ from symage_pipeline.annotate.model import (
 from symage_pipeline.annotate.splits import split_of
 from symage_pipeline.catalog import FormDef
 from symage_pipeline.document import FilledDocument, OutputFile, PageImage, RenderedSurface
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.spec import GenerationSpec
 
 # Resolution of the page images made only for the parquet's Image column: ample for layout models
 # (LayoutLMv3 reads 224 px), and 40% cheaper to make than the 150 dpi of requested page images.

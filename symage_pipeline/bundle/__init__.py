@@ -25,12 +25,13 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from symage_pipeline.annotate import csv_row
 from symage_pipeline.annotate.dataset import DatasetFile, dataset_files
 from symage_pipeline.annotate.labels import bio_tag_names, label_names
 from symage_pipeline.annotate.outputs import WORK_DIR
@@ -38,25 +39,22 @@ from symage_pipeline.annotate.splits import splits
 from symage_pipeline.bundle.card import dataset_card
 from symage_pipeline.bundle.items import build_item_index, stem_parser
 from symage_pipeline.catalog import Catalog
-from symage_pipeline.generation import csv_columns, csv_row, files_prefix, ground_truth_records, job_prefix
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.document import document_stem
+from symage_pipeline.keys import (
+    annotations_key,
+    dataset_key,
+    download_key,
+    files_prefix,
+    ground_truth_key,
+    manifest_key,
+    preview_key,
+    readme_key,
+    shard_key,
+)
+from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import ArtifactStore
 
-__all__ = [
-    "GENERATOR",
-    "SCHEMA_VERSION",
-    "DatasetInfo",
-    "annotations_key",
-    "build_dataset",
-    "dataset_key",
-    "download_key",
-    "inner_manifest",
-    "manifest_key",
-    "preview_key",
-    "readme_key",
-    "shard_key",
-    "splits",
-]
+__all__ = ["GENERATOR", "SCHEMA_VERSION", "DatasetInfo", "build_dataset", "csv_columns", "inner_manifest", "splits"]
 
 SCHEMA_VERSION = "2.0.0"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -85,32 +83,22 @@ class DatasetInfo:
     layout: str = "single"
 
 
-def dataset_key(job_id: str) -> str:
-    return f"{job_prefix(job_id)}/dataset.zip"
+def ground_truth_records(spec: GenerationSpec, store: ArtifactStore, job_id: str) -> Iterator[dict]:
+    """Every document's ground truth in item order, streamed: keys are computed, not listed."""
+    for item_index in range(spec.quantity):
+        for form_id in spec.form_ids:
+            yield json.loads(
+                store.get_bytes(ground_truth_key(job_id, document_stem(form_id, item_index, spec.quantity)))
+            )
 
 
-def manifest_key(job_id: str) -> str:
-    return f"{job_prefix(job_id)}/manifest.json"
-
-
-def readme_key(job_id: str) -> str:
-    return f"{job_prefix(job_id)}/README.md"
-
-
-def preview_key(job_id: str) -> str:
-    return f"{job_prefix(job_id)}/preview.zip"
-
-
-def annotations_key(job_id: str) -> str:
-    return f"{job_prefix(job_id)}/annotations.zip"
-
-
-def shard_key(job_id: str, index: int) -> str:
-    return f"{job_prefix(job_id)}/shards/shard_{index:05d}.zip"
-
-
-def download_key(job_id: str, fmt: str) -> str:
-    return f"{job_prefix(job_id)}/data.{fmt}"
+def csv_columns(spec: GenerationSpec, catalog: Catalog) -> list[str]:
+    columns = ["document_id", "form_id", "item_index"]
+    for form_id in spec.form_ids:
+        for field in catalog.get(form_id).fields:
+            if field.id not in columns:
+                columns.append(field.id)
+    return columns
 
 
 # ------------------------------------------------------------------------------------ zip writing
@@ -401,7 +389,7 @@ def build_dataset(
             total += size
             files += manifest["files"]["count"]
 
-    build_item_index(spec, store, job_prefix(job_id), rel_paths)
+    build_item_index(spec, store, job_id, rel_paths)
     split_map, omitted = splits(spec.quantity)
     top.update(
         {

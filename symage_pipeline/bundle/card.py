@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from symage_pipeline.annotate.labels import bio_tag_names, field_label, label_names
 from symage_pipeline.annotate.splits import SPLIT_NAMES, split_ranges
 from symage_pipeline.catalog import Catalog
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.spec import GenerationSpec
 
 # The documents are synthetic (no real person's data) and the form templates are US government
 # works; the card offers the data under a public-domain dedication.

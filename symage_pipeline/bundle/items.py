@@ -21,7 +21,8 @@ from typing import Any
 
 from symage_pipeline.annotate.outputs import WORK_DIR
 from symage_pipeline.document import document_stem
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.keys import files_prefix, items_prefix
+from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import ArtifactStore
 
 ITEMS_PER_PAGE = 100
@@ -46,10 +47,6 @@ CONTENT_TYPES = {
 
 def content_type(path: str) -> str:
     return CONTENT_TYPES.get(path.rsplit(".", 1)[-1].lower(), "application/octet-stream")
-
-
-def index_prefix(job_prefix: str) -> str:
-    return f"{job_prefix}/items"
 
 
 def stem_parser(spec: GenerationSpec) -> Callable[[str], tuple[int, str] | None]:
@@ -127,12 +124,12 @@ def group_items(spec: GenerationSpec, paths: Iterable[str]) -> dict[tuple[int, s
     return groups
 
 
-def build_item_index(spec: GenerationSpec, store: ArtifactStore, job_prefix: str, paths: Iterable[str]) -> int:
+def build_item_index(spec: GenerationSpec, store: ArtifactStore, job_id: str, paths: Iterable[str]) -> int:
     """Write the item pages for these dataset paths; returns the number of items."""
     groups = group_items(spec, paths)
     order = {f: n for n, f in enumerate(spec.form_ids)}
     keys = sorted(groups, key=lambda k: (k[0], order[k[1]]))
-    base = index_prefix(job_prefix)
+    base = items_prefix(job_id)
     for start in range(0, max(len(keys), 1), ITEMS_PER_PAGE):
         page = [
             {
@@ -148,17 +145,17 @@ def build_item_index(spec: GenerationSpec, store: ArtifactStore, job_prefix: str
     return len(keys)
 
 
-def item_count(store: ArtifactStore, job_prefix: str) -> int | None:
-    key = f"{index_prefix(job_prefix)}/index.json"
+def item_count(store: ArtifactStore, job_id: str) -> int | None:
+    key = f"{items_prefix(job_id)}/index.json"
     if not store.exists(key):
         return None
     return int(json.loads(store.get_bytes(key))["count"])
 
 
-def read_items(store: ArtifactStore, job_prefix: str, offset: int, limit: int) -> list[dict[str, Any]]:
+def read_items(store: ArtifactStore, job_id: str, offset: int, limit: int) -> list[dict[str, Any]]:
     """Items [offset, offset + limit) of the index, in item order."""
     out: list[dict[str, Any]] = []
-    base = index_prefix(job_prefix)
+    base = items_prefix(job_id)
     page = offset // ITEMS_PER_PAGE
     skip = offset % ITEMS_PER_PAGE
     while len(out) < limit:
@@ -173,7 +170,7 @@ def read_items(store: ArtifactStore, job_prefix: str, offset: int, limit: int) -
     return out
 
 
-def find_item(store: ArtifactStore, job_prefix: str, spec: GenerationSpec, item_id: str) -> dict[str, Any] | None:
+def find_item(store: ArtifactStore, job_id: str, spec: GenerationSpec, item_id: str) -> dict[str, Any] | None:
     """The index entry of one item id (a stem), found from the id itself: no scan."""
     hit = stem_parser(spec)(item_id + ".")
     if hit is None or document_stem(hit[1], hit[0], spec.quantity) != item_id:
@@ -183,13 +180,23 @@ def find_item(store: ArtifactStore, job_prefix: str, spec: GenerationSpec, item_
         return None
     # Where it sits when every item was made; a job that stopped early falls back to a scan.
     position = item * len(spec.form_ids) + spec.form_ids.index(form_id)
-    for row in read_items(store, job_prefix, max(position - len(spec.form_ids), 0), 2 * len(spec.form_ids) + 1):
+    for row in read_items(store, job_id, max(position - len(spec.form_ids), 0), 2 * len(spec.form_ids) + 1):
         if row["item_id"] == item_id:
             return row
     offset = 0
-    while rows := read_items(store, job_prefix, offset, ITEMS_PER_PAGE):
+    while rows := read_items(store, job_id, offset, ITEMS_PER_PAGE):
         for row in rows:
             if row["item_id"] == item_id:
                 return row
         offset += ITEMS_PER_PAGE
     return None
+
+
+def ensure_item_index(spec: GenerationSpec, store: ArtifactStore, job_id: str) -> int:
+    """The item count; the bundle writes the index, and a job that stopped before bundling gets one now."""
+    count = item_count(store, job_id)
+    if count is not None:
+        return count
+    prefix = files_prefix(job_id)
+    paths = [k[len(prefix) + 1 :] for k in store.list(prefix)]
+    return build_item_index(spec, store, job_id, paths)

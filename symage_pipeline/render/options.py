@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.spec import GenerationSpec
 
 DEFAULT_DPI = 150
 

@@ -26,7 +26,7 @@ from symage_pipeline.render.options import RenderOptions
 from symage_pipeline.render.raster import rasterize
 from symage_pipeline.render.typed import RenderedPdf, render_typed
 from symage_pipeline.render.writers import ink_rgb, pick_ink, pick_writer, stable_seed
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.spec import GenerationSpec
 
 # output format -> surface name (the directory under pdfs/, images/, annotations/<fmt>/)
 PDF_SURFACES = {"pdf_typed": "typed", "pdf_handwritten": "handwritten", "pdf_filled": "filled"}

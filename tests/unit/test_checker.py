@@ -17,7 +17,7 @@ from symage_pipeline.annotate import ground_truth
 from symage_pipeline.catalog import load_catalog
 from symage_pipeline.checker import RULES, check_dataset, check_records
 from symage_pipeline.cli import main
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.spec import GenerationSpec
 
 CATALOG = load_catalog()
 ALL_FORMS = tuple(CATALOG.ids())

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from symage_pipeline.catalog import DEFAULT_FORMS_DIR, FormDef, fill_values, load_catalog
-from symage_pipeline.coherence import needs_for, sections_for
+from symage_pipeline.coherence.fill import needs_for, sections_for
 from symage_pipeline.identities import build_packet, make_identities
 from symage_pipeline.render import render_typed
 

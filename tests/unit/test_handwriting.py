@@ -16,7 +16,7 @@ from symage_pipeline.document import FilledDocument, RenderedSurface
 from symage_pipeline.render import INK_RGB, WRITERS, rasterize, render_document, render_handwritten
 from symage_pipeline.render.fonts import FONT_FILES, hand_font
 from symage_pipeline.render.writers import pick_ink
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.spec import GenerationSpec
 from tests.unit.surface_forms import catalog_values, form_with
 
 # every form that offers handwriting: the renderer is driven by form data only
@@ -141,7 +141,9 @@ def _ink_pixels(surface: RenderedSurface) -> np.ndarray:
 def test_rasterized_ink_has_the_requested_hue(color: str) -> None:
     form, values = catalog_values("irs_w2_2025", index=2)
     knobs = {"request_options": {"ink_color": color}}
-    spec = GenerationSpec((form.id,), 1, ("pdf_handwritten", "png_handwritten"), 9, knobs)
+    spec = GenerationSpec(
+        form_ids=(form.id,), quantity=1, output_formats=("pdf_handwritten", "png_handwritten"), seed=9, config=knobs
+    )
     surface = render_document(form, FilledDocument(form.id, 0, "x", values, 0), spec)["handwritten"]
     assert surface.metadata["ink_color"] == color
     pixels = _ink_pixels(surface)
@@ -167,15 +169,23 @@ def test_ink_distribution_is_followed_per_document() -> None:
 def test_writer_consistency_per_document_or_per_field() -> None:
     form, values = catalog_values("irs_f1040_2024")
     doc = FilledDocument(form.id, 4, "x", values, 0)
-    one = render_document(form, doc, GenerationSpec((form.id,), 5, ("pdf_handwritten",), 1))["handwritten"]
+    one = render_document(
+        form, doc, GenerationSpec(form_ids=(form.id,), quantity=5, output_formats=("pdf_handwritten",), seed=1)
+    )["handwritten"]
     assert one.metadata["writer"] in {w.name for w in WRITERS} and "writers" not in one.metadata
     opts = {"request_options": {"writer_consistency": "per_field"}}
-    many = render_document(form, doc, GenerationSpec((form.id,), 5, ("pdf_handwritten",), 1, opts))["handwritten"]
+    many = render_document(
+        form,
+        doc,
+        GenerationSpec(form_ids=(form.id,), quantity=5, output_formats=("pdf_handwritten",), seed=1, config=opts),
+    )["handwritten"]
     assert len(set(many.metadata["writers"].values())) >= 5
     # one person per item: the writer does not depend on which form they fill in
     w2, w2_values = catalog_values("irs_w2_2025")
     other = render_document(
-        w2, FilledDocument(w2.id, 4, "y", w2_values, 0), GenerationSpec((w2.id,), 5, ("pdf_handwritten",), 1)
+        w2,
+        FilledDocument(w2.id, 4, "y", w2_values, 0),
+        GenerationSpec(form_ids=(w2.id,), quantity=5, output_formats=("pdf_handwritten",), seed=1),
     )
     assert other["handwritten"].metadata["writer"] == one.metadata["writer"]
 

@@ -11,7 +11,7 @@ from PIL import Image
 from symage_pipeline.document import FilledDocument, RenderedSurface
 from symage_pipeline.render import INK_RGB, WRITERS, rasterize, render_document, render_handwritten, render_typed
 from symage_pipeline.render.surfaces import surface_files
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.spec import GenerationSpec
 from tests.unit.surface_forms import catalog_values
 
 
@@ -62,7 +62,9 @@ def test_typed_pages_are_grey_and_handwritten_pages_keep_their_ink() -> None:
 def _render(formats: tuple[str, ...], **config) -> tuple[FilledDocument, dict[str, RenderedSurface]]:
     form, values = catalog_values("irs_f1040_2024")
     doc = FilledDocument(form.id, 0, "irs_f1040_2024_000000", values, 0)
-    return doc, render_document(form, doc, GenerationSpec((form.id,), 1, formats, 3, config))
+    return doc, render_document(
+        form, doc, GenerationSpec(form_ids=(form.id,), quantity=1, output_formats=formats, seed=3, config=config)
+    )
 
 
 def test_png_formats_rasterize_their_own_surface_only() -> None:

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from symage_pipeline.app.intake import validate_config
 from symage_pipeline.catalog import load_catalog
+from symage_pipeline.coherence.scenarios import ScenarioAssigner, parse_fill_scenarios, resolve, scenario_counts
 from symage_pipeline.errors import SymageError
-from symage_pipeline.request import validate_config
-from symage_pipeline.scenarios import ScenarioAssigner, parse_fill_scenarios, resolve, scenario_counts
 
 PAYER_INTAKE = [
     {

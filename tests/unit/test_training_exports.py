@@ -19,7 +19,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from symage_pipeline import annotate, generation, render
+from symage_pipeline import annotate, pipeline, render
 from symage_pipeline.annotate.donut import gt_parse
 from symage_pipeline.annotate.labels import bio_tag_names, label_names
 from symage_pipeline.annotate.splits import split_ranges, splits
@@ -28,7 +28,7 @@ from symage_pipeline.bundle.card import _checker_rules
 from symage_pipeline.bundle.items import order_item_files
 from symage_pipeline.catalog import load_catalog
 from symage_pipeline.document import FilledDocument
-from symage_pipeline.request import GenerationSpec
+from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import LocalStore
 
 FORMS = ("irs_w2_2025", "irs_f1040_2024")
@@ -39,9 +39,9 @@ def make_dataset(root: Path, spec: GenerationSpec, job_id: str = "job") -> Path:
     """Render, annotate and bundle ``spec`` into a local store; return the unpacked dataset."""
     catalog = load_catalog()
     store = LocalStore(root / "store")
-    for chunk in generation.plan_chunks(job_id, spec, 4):
-        people = generation.identities(chunk)
-        generation.render_and_annotate(catalog, store, chunk, generation.fill(chunk, catalog, people))
+    for chunk in pipeline.plan_chunks(job_id, spec, 4):
+        people = pipeline.identities(chunk)
+        pipeline.render_and_annotate(catalog, store, chunk, pipeline.fill(chunk, catalog, people))
     info = build_dataset(spec, catalog, store, job_id, generated_at=datetime(2026, 1, 1, tzinfo=UTC))
     out = root / "dataset"
     with zipfile.ZipFile(store.path(info.key)) as archive:
@@ -175,8 +175,8 @@ def test_blank_stage_fields_are_absent_from_box_labels() -> None:
     catalog = load_catalog()
     form = catalog.get("irs_w2_2025")
     spec = GenerationSpec(form_ids=(form.id,), quantity=1, output_formats=ML, seed=1, config={})
-    (chunk,) = generation.plan_chunks("j", spec, 1)
-    (doc,) = generation.fill(chunk, catalog, generation.identities(chunk))
+    (chunk,) = pipeline.plan_chunks("j", spec, 1)
+    (doc,) = pipeline.fill(chunk, catalog, pipeline.identities(chunk))
     fill = {"scenario": "payer", "stages": {"box1_wages": "blank", "employee_ssn": "prefilled"}}
     # box1 keeps its text on purpose: the stage, not the value, decides what is labelled.
     blank = FilledDocument(

@@ -1,0 +1,1 @@
+"""Request and response models: what the OpenAPI schema documents and what the routes return."""

@@ -1,0 +1,120 @@
+"""Tables of the app DB. Schema changes go through Alembic migrations (db/migrations)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from symage_pipeline.spec import GenerationSpec
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    credit_limit: Mapped[int | None] = mapped_column(BigInteger)
+    tier: Mapped[str] = mapped_column(String(20), default="free")
+    feature_flags: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("accounts.user_id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[list[str]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_user_created", "user_id", "created_at", "job_id"),)
+
+    job_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("accounts.user_id"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    form_ids: Mapped[list[str]] = mapped_column()
+    output_formats: Mapped[list[str]] = mapped_column()
+    quantity: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    # The seed actually used: the request's, or one drawn at creation so every job is replayable.
+    effective_seed: Mapped[int] = mapped_column(BigInteger)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    credits_required: Mapped[int] = mapped_column(BigInteger, default=0)
+    credits_charged: Mapped[int] = mapped_column(BigInteger, default=0)
+    documents_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    documents_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_via: Mapped[str] = mapped_column(String(20), default="api_key")
+    bundle_layout: Mapped[str | None] = mapped_column(String(10))
+    dagster_run_id: Mapped[str | None] = mapped_column(String(64))
+    worker_count: Mapped[int | None] = mapped_column(Integer)
+    peak_workers: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    completed_at: Mapped[datetime | None] = mapped_column()
+
+    @classmethod
+    def for_spec(
+        cls, spec: GenerationSpec, *, job_id: str, user_id: str, requested_seed: int | None, **fields: Any
+    ) -> Job:
+        """A pending Job row recording `spec` (read back whole as `job.spec`)."""
+        return cls(
+            job_id=job_id,
+            user_id=user_id,
+            status="pending",
+            form_ids=list(spec.form_ids),
+            output_formats=list(spec.output_formats),
+            quantity=spec.quantity,
+            seed=requested_seed,
+            effective_seed=spec.seed,
+            config=dict(spec.config),
+            documents_total=spec.documents_total,
+            **fields,
+        )
+
+    @property
+    def spec(self) -> GenerationSpec:
+        """The request this job was made from, as the same model the run was given."""
+        return GenerationSpec(
+            form_ids=tuple(self.form_ids),
+            quantity=self.quantity,
+            output_formats=tuple(self.output_formats),
+            seed=self.effective_seed,
+            config=dict(self.config or {}),
+        )
+
+
+class CreditEntry(Base):
+    """Every change of credits is a row, so balances can be audited and recomputed."""
+
+    __tablename__ = "credit_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("accounts.user_id"), index=True)
+    job_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # reserve | charge | refund
+    amount: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,0 @@
-"""The app database: accounts, keys, jobs and the credit ledger (SQLite by default, PostgreSQL in production)."""
-
-from symage_pipeline.db.models import Account, ApiKey, Base, CreditEntry, Job
-from symage_pipeline.db.session import Database, migrate
-
-__all__ = ["Account", "ApiKey", "Base", "CreditEntry", "Database", "Job", "migrate"]

@@ -1,0 +1,164 @@
+"""The `generate_documents` job: plan → (identities → coherence → render → annotate) per chunk → bundle → notify.
+
+Ops are thin: each calls one function of `symage_pipeline.pipeline` or `bundle`. The run's config
+is `GenerateConfig`: the job id, the request as `SpecConfig` (the fields of `spec.GenerationSpec`)
+and the chunking that `defs.execution.plan_execution` chose.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import dagster as dg
+
+from symage_pipeline import pipeline
+from symage_pipeline.bundle import DatasetInfo, build_dataset
+from symage_pipeline.defs.execution import ExecutionPlan
+from symage_pipeline.defs.names import JOB_ID_TAG, JOB_NAME
+from symage_pipeline.defs.partitions import generation_jobs_partitions
+from symage_pipeline.defs.resources import AppDatabaseResource, ArtifactStoreResource, CatalogResource
+from symage_pipeline.document import FilledDocument
+from symage_pipeline.pipeline import Chunk, ChunkResult, RenderedChunk
+from symage_pipeline.spec import GenerationSpec
+
+
+class SpecConfig(dg.Config):
+    """`GenerationSpec` as Dagster config: the same fields, converted both ways without loss."""
+
+    form_ids: list[str]
+    quantity: int
+    output_formats: list[str]
+    seed: int
+    config: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, spec: GenerationSpec) -> "SpecConfig":
+        return cls(**spec.model_dump())
+
+    def to_spec(self) -> GenerationSpec:
+        return GenerationSpec(
+            form_ids=tuple(self.form_ids),
+            quantity=self.quantity,
+            output_formats=tuple(self.output_formats),
+            seed=self.seed,
+            config=dict(self.config),
+        )
+
+
+class PlanConfig(dg.Config):
+    chunk_size: int = 250
+    shard_size: int = 0
+    render_processes: int = 1
+    worker_count: int = 1
+
+
+class GenerateConfig(dg.Config):
+    """Run parameters: the job id (also the partition key), the request, and its chunking."""
+
+    job_id: str
+    spec: SpecConfig
+    plan: PlanConfig = PlanConfig()
+
+
+def run_config(job_id: str, spec: GenerationSpec, plan: ExecutionPlan, *, with_executor: bool = True) -> dg.RunConfig:
+    config = GenerateConfig(
+        job_id=job_id,
+        spec=SpecConfig.of(spec),
+        plan=PlanConfig(
+            chunk_size=plan.chunk_size,
+            shard_size=plan.shard_size,
+            render_processes=plan.render_processes,
+            worker_count=plan.worker_count,
+        ),
+    )
+    return dg.RunConfig(ops={"plan": config}, execution={"config": plan.executor_config()} if with_executor else None)
+
+
+@dg.op(out=dg.DynamicOut(Chunk))
+def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppDatabaseResource):
+    app_db.tracker.start(config.job_id, run_id=context.run_id, worker_count=config.plan.worker_count)
+    chunks = pipeline.plan_chunks(
+        config.job_id, config.spec.to_spec(), config.plan.chunk_size, config.plan.shard_size,
+        config.plan.render_processes,
+    )  # fmt: skip
+    context.log.info(f"{config.spec.quantity} items in {len(chunks)} chunks of up to {config.plan.chunk_size}")
+    for chunk in chunks:
+        yield dg.DynamicOutput(chunk, mapping_key=chunk.mapping_key)
+
+
+@dg.op
+def identities(chunk: Chunk) -> tuple[Chunk, list]:
+    return chunk, pipeline.identities(chunk)
+
+
+@dg.op
+def coherence(catalog: CatalogResource, people: tuple[Chunk, list]) -> tuple[Chunk, list[FilledDocument]]:
+    chunk, persons = people
+    return chunk, pipeline.fill(chunk, catalog.catalog, persons)
+
+
+@dg.op
+def render(
+    catalog: CatalogResource,
+    artifacts: ArtifactStoreResource,
+    app_db: AppDatabaseResource,
+    documents: tuple[Chunk, list[FilledDocument]],
+) -> RenderedChunk:
+    """Renders each document's surfaces into the store, reporting progress as it goes."""
+    chunk, docs = documents
+    tracker = app_db.tracker
+    return pipeline.render_chunk(
+        catalog.catalog, artifacts.store, chunk, docs, on_progress=lambda n: tracker.add_progress(chunk.job_id, n)
+    )
+
+
+@dg.op
+def annotate(catalog: CatalogResource, artifacts: ArtifactStoreResource, rendered: RenderedChunk) -> ChunkResult:
+    """Writes every document's ground truth and labels from the word boxes the renderer placed."""
+    return pipeline.annotate_chunk(catalog.catalog, artifacts.store, rendered)
+
+
+@dg.op
+def bundle(
+    context: dg.OpExecutionContext,
+    catalog: CatalogResource,
+    artifacts: ArtifactStoreResource,
+    app_db: AppDatabaseResource,
+    results: list[ChunkResult],
+) -> DatasetInfo:
+    chunk = results[0].chunk
+    job = app_db.tracker.get(chunk.job_id)
+    info = build_dataset(
+        chunk.spec,
+        catalog.catalog,
+        artifacts.store,
+        chunk.job_id,
+        generated_at=datetime.now(UTC),
+        created_via=job.created_via if job else "api_key",
+        shard_size=chunk.shard_size,
+    )
+    context.add_output_metadata(
+        {"documents": info.documents, "files": info.files, "zip_bytes": info.size_bytes, "layout": info.layout}
+    )
+    return info
+
+
+@dg.op
+def notify(app_db: AppDatabaseResource, dataset: DatasetInfo) -> None:
+    app_db.tracker.complete(dataset.job_id, bundle_layout=dataset.layout)
+
+
+@dg.failure_hook(required_resource_keys={"app_db"})
+def mark_job_failed(context: dg.HookContext) -> None:
+    """Any failed step fails the job at once, refunding what was not made."""
+    run = context.instance.get_run_by_id(context.run_id)
+    job_id = run.tags.get(JOB_ID_TAG) if run else None
+    if job_id:
+        error = f"{context.op.name} failed: {context.op_exception!r}" if context.op_exception else "run failed"
+        context.resources.app_db.tracker.fail(job_id, error)
+
+
+@dg.job(name=JOB_NAME, partitions_def=generation_jobs_partitions, hooks={mark_job_failed})
+def generate_documents() -> None:
+    chunks = plan()
+    results = chunks.map(lambda c: annotate(render(coherence(identities(c)))))
+    notify(bundle(results.collect()))

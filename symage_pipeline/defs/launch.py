@@ -1,0 +1,203 @@
+"""Submitting a job's Dagster run, and reading its state back when the app DB cannot tell.
+
+`DagsterRunSubmitter` does what `dagster job launch` does against the shared gRPC code server and
+the instance's queued run coordinator, so the API needs neither the webserver nor the daemon to
+accept a job (the daemon launches it). `InProcessRunSubmitter` executes the same job in a thread
+of the calling process against the same instance: used by `symage generate` and tests.
+`RoutingSubmitter` (what the API uses) sends tiny jobs to a warm in-process lane and the rest to
+the queue: a queued run pays ~0.5 s of dequeue wait and ~1.9 s of run-worker start-up (spawn and
+imports) before its first step, which is most of a one-document job's time.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from symage_pipeline.defs.execution import plan_execution
+from symage_pipeline.defs.instance import write_dagster_home
+from symage_pipeline.defs.names import JOB_ID_TAG, JOB_NAME, LOCATION_NAME, PARTITIONS_NAME, run_tags
+from symage_pipeline.settings import Settings
+from symage_pipeline.spec import GenerationSpec
+
+
+class RunSubmitter(ABC):
+    @abstractmethod
+    def submit(self, job_id: str, spec: GenerationSpec) -> str:
+        """Start (or enqueue) the run for a job; returns the Dagster run id."""
+
+    @abstractmethod
+    def run_status(self, run_id: str) -> str | None: ...
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+class _InstanceMixin:
+    settings: Settings
+    _instance: Any = None
+
+    @property
+    def instance(self):  # type: ignore[no-untyped-def]
+        from dagster import DagsterInstance
+
+        if self._instance is None:
+            home = write_dagster_home(self.settings)
+            self._instance = DagsterInstance.from_config(str(home))
+        return self._instance
+
+    def run_status(self, run_id: str) -> str | None:
+        run = self.instance.get_run_by_id(run_id)
+        return run.status.value if run else None
+
+
+class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._workspace: Any = None
+        self._lock = threading.Lock()
+
+    def _request_context(self):  # type: ignore[no-untyped-def]
+        import dagster
+        from dagster._core.workspace.context import WorkspaceProcessContext
+        from dagster._core.workspace.load_target import GrpcServerTarget
+
+        if self.settings.code_server_port is None:
+            raise RuntimeError(
+                "no Dagster code server port is configured (SYMAGE_CODE_SERVER_PORT); start with symage up"
+            )
+        with self._lock:
+            if self._workspace is None:
+                target = GrpcServerTarget(
+                    host=self.settings.code_server_host,
+                    port=self.settings.code_server_port,
+                    socket=None,
+                    location_name=LOCATION_NAME,
+                )
+                self._workspace = WorkspaceProcessContext(self.instance, target, version=dagster.__version__)
+            return self._workspace.create_request_context()
+
+    def submit(self, job_id: str, spec: GenerationSpec) -> str:
+        from dagster._core.definitions.selector import JobSubsetSelector
+
+        from symage_pipeline.defs.generate import run_config
+
+        config = run_config(job_id, spec, plan_execution(spec, self.settings)).to_config_dict()
+        instance = self.instance
+        instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
+        context = self._request_context()
+        if context.has_code_location_error(LOCATION_NAME):
+            raise RuntimeError(f"code location failed to load: {context.get_code_location_error(LOCATION_NAME)}")
+        location = context.get_code_location(LOCATION_NAME)
+        repo = next(iter(location.get_repositories().values()))
+        remote_job = location.get_job(
+            JobSubsetSelector(
+                location_name=LOCATION_NAME, repository_name=repo.name, job_name=JOB_NAME, op_selection=None
+            )
+        )
+        plan = location.get_execution_plan(
+            remote_job, config, step_keys_to_execute=None, known_state=None, instance=instance
+        ).execution_plan_snapshot
+        run = instance.create_run(
+            job_name=JOB_NAME,
+            run_id=None,
+            run_config=config,
+            resolved_op_selection=None,
+            step_keys_to_execute=plan.step_keys_to_execute,
+            op_selection=None,
+            status=None,
+            root_run_id=None,
+            parent_run_id=None,
+            tags={**remote_job.tags, **run_tags(job_id)},
+            job_snapshot=remote_job.job_snapshot,
+            execution_plan_snapshot=plan,
+            parent_job_snapshot=remote_job.parent_job_snapshot,
+            remote_job_origin=remote_job.get_remote_origin(),
+            job_code_origin=remote_job.get_python_origin(),
+            asset_selection=None,
+            asset_check_selection=None,
+            asset_graph=repo.asset_graph,
+        )
+        instance.submit_run(run.run_id, context)
+        return run.run_id
+
+    def close(self) -> None:
+        if self._workspace is not None:
+            self._workspace.__exit__(None, None, None)
+            self._workspace = None
+
+
+class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
+    """Executes runs one after another on a worker thread of this process (`execute_in_process`).
+
+    One worker, not one thread per run: Dagster reconfigures logging at run start, and two runs
+    starting at once in one process deadlock on the logging locks.
+    """
+
+    def __init__(self, settings: Settings, *, resources: dict[str, Any] | None = None):
+        self.settings = settings
+        self.resources = resources
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="symage-run")
+        self._pending: list[Future] = []
+
+    def execute(self, job_id: str, spec: GenerationSpec) -> Any:
+        from symage_pipeline.defs.generate import generate_documents, run_config
+        from symage_pipeline.defs.resources import job_resources
+
+        config = run_config(job_id, spec, plan_execution(spec, self.settings, "in_process"), with_executor=False)
+        try:
+            self.instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
+            return generate_documents.execute_in_process(
+                run_config=config,
+                instance=self.instance,
+                resources=self.resources or job_resources(self.settings),
+                partition_key=job_id,
+                tags={JOB_ID_TAG: job_id},
+                raise_on_error=False,
+            )
+        except Exception as exc:  # a run that cannot even start must still end its job
+            from symage_pipeline.app.db import Database
+            from symage_pipeline.app.records import JobTracker
+
+            db = Database(self.settings.resolved_database_url, run_migrations=False)
+            JobTracker(db).fail(job_id, f"run could not start: {exc!r}")
+            db.dispose()
+            raise
+
+    def submit(self, job_id: str, spec: GenerationSpec) -> str:
+        self._pending.append(self._pool.submit(self.execute, job_id, spec))
+        return ""
+
+    def drain(self) -> None:
+        """Wait for every submitted run (tests and the CLI use this before reading results)."""
+        for future in self._pending:
+            future.exception()
+        self._pending.clear()
+
+    def close(self) -> None:
+        self.drain()
+        self._pool.shutdown(wait=True)
+
+
+class RoutingSubmitter(RunSubmitter):
+    """Jobs of at most `settings.fast_lane_max_documents` documents run in this process's warm lane
+    (`execute_in_process`: recorded in the instance and shown in the UI, but outside the queue's
+    concurrency limit); everything else goes through the queue and the daemon."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.fast = InProcessRunSubmitter(settings)
+        self.queued = DagsterRunSubmitter(settings)
+
+    def submit(self, job_id: str, spec: GenerationSpec) -> str:
+        lane = self.fast if spec.documents_total <= self.settings.fast_lane_max_documents else self.queued
+        return lane.submit(job_id, spec)
+
+    def run_status(self, run_id: str) -> str | None:
+        return self.queued.run_status(run_id)
+
+    def close(self) -> None:
+        self.fast.close()
+        self.queued.close()

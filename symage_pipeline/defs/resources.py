@@ -1,0 +1,69 @@
+"""Dagster resources: the app DB (job state, progress, credits) and the artifact store.
+
+Both default to the shared Settings at run time (never read at import time), so the same code
+location works under `symage up`, `symage generate` and tests with temporary folders.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+from symage_pipeline.app.db import Database
+from symage_pipeline.app.records import JobTracker
+from symage_pipeline.catalog import Catalog, load_catalog
+from symage_pipeline.settings import Settings, get_settings
+from symage_pipeline.storage import ArtifactStore, open_store
+
+
+class AppDatabaseResource(dg.ConfigurableResource):
+    database_url: str | None = None
+    _db: Database | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._db = Database(self.database_url or get_settings().resolved_database_url, run_migrations=False)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._db is not None:
+            self._db.dispose()
+
+    @property
+    def tracker(self) -> JobTracker:
+        assert self._db is not None, "resource used outside execution"
+        return JobTracker(self._db)
+
+
+class ArtifactStoreResource(dg.ConfigurableResource):
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None
+
+    @cached_property
+    def store(self) -> ArtifactStore:
+        if self.storage_url is None:
+            return get_settings().open_store()
+        return open_store(self.storage_url, s3_endpoint_url=self.s3_endpoint_url)
+
+
+class CatalogResource(dg.ConfigurableResource):
+    forms_dir: str | None = None
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        from pathlib import Path
+
+        return load_catalog(Path(self.forms_dir) if self.forms_dir else None)
+
+
+def job_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
+    """The job's resources; unconfigured ones resolve the shared Settings when a run starts."""
+    if settings is None:
+        return {"app_db": AppDatabaseResource(), "artifacts": ArtifactStoreResource(), "catalog": CatalogResource()}
+    return {
+        "app_db": AppDatabaseResource(database_url=settings.resolved_database_url),
+        "artifacts": ArtifactStoreResource(
+            storage_url=settings.resolved_storage_url, s3_endpoint_url=settings.s3_endpoint_url
+        ),
+        "catalog": CatalogResource(),
+    }

@@ -1,0 +1,178 @@
+"""The per-chunk functions the ops call: identities → coherence → render → annotate, as plain functions.
+
+The Dagster ops (`defs/generate.py`) are thin wrappers around these. Everything item *i* needs is a
+function of the spec and *i*, so a chunk can be remade alone, anywhere, to the same bytes. Each
+stage belongs to its own library (coherence, render, annotate); this module only joins them and
+writes what they return to the artifact store under `keys.file_key`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from symage_pipeline import annotate, coherence, render
+from symage_pipeline.catalog import Catalog
+from symage_pipeline.document import FilledDocument, OutputFile, RenderedSurface
+from symage_pipeline.keys import file_key
+from symage_pipeline.spec import GenerationSpec
+from symage_pipeline.storage import ArtifactStore
+
+PROGRESS_EVERY = 25  # documents between progress reports: ~1 ms of DB work per report
+MIN_PARALLEL_DOCUMENTS = 100  # below this, forking costs more than it saves
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A slice of items [start, stop) of one job; carries the spec so each step needs nothing else."""
+
+    job_id: str
+    index: int
+    start: int
+    stop: int
+    spec: GenerationSpec
+    shard_size: int = 0  # documents per dataset shard; 0 = always one archive
+    processes: int = 1  # forked render processes for this chunk (in-process runs use every core)
+
+    @property
+    def mapping_key(self) -> str:
+        return f"chunk_{self.index:05d}"
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    doc: FilledDocument
+    surfaces: dict[str, RenderedSurface]
+
+
+@dataclass(frozen=True)
+class RenderedChunk:
+    """What `render` hands `annotate`: every document's surfaces with their word boxes (PDF and
+    page-image files are already in the store)."""
+
+    chunk: Chunk
+    documents: tuple[RenderedDocument, ...]
+    files: int
+    bytes_written: int
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    chunk: Chunk
+    documents: int
+    files: int
+    bytes_written: int
+
+
+def plan_chunks(
+    job_id: str, spec: GenerationSpec, chunk_size: int, shard_size: int = 0, processes: int = 1
+) -> list[Chunk]:
+    return [
+        Chunk(job_id, n, start, min(start + chunk_size, spec.quantity), spec, shard_size, processes)
+        for n, start in enumerate(range(0, spec.quantity, chunk_size))
+    ]
+
+
+def identities(chunk: Chunk) -> list[Any]:
+    return coherence.chunk_identities(chunk.spec, chunk.start, chunk.stop)
+
+
+def fill(chunk: Chunk, catalog: Catalog, people: Sequence[Any]) -> list[FilledDocument]:
+    return coherence.fill_documents(chunk.spec, catalog, chunk.start, people)
+
+
+def _write(store: ArtifactStore, job_id: str, outputs: Sequence[OutputFile]) -> tuple[int, int]:
+    written = 0
+    for path, data in outputs:
+        store.put_bytes(file_key(job_id, path), data)
+        written += len(data)
+    return len(outputs), written
+
+
+def _render_batch(
+    catalog: Catalog, store: ArtifactStore, chunk: Chunk, docs: Sequence[FilledDocument]
+) -> tuple[list[RenderedDocument], int, int]:
+    rendered, files, written = [], 0, 0
+    for doc in docs:
+        surfaces = render.render_document(catalog.get(doc.form_id), doc, chunk.spec)
+        batch_files, batch_bytes = _write(store, chunk.job_id, render.surface_files(doc, surfaces))
+        rendered.append(RenderedDocument(doc, surfaces))
+        files, written = files + batch_files, written + batch_bytes
+    return rendered, files, written
+
+
+# What forked render processes inherit (set just before the pool forks; never pickled).
+_FORK_STATE: tuple[Catalog, ArtifactStore, Chunk] | None = None
+
+
+def _render_batch_forked(docs: Sequence[FilledDocument]) -> tuple[list[RenderedDocument], int, int]:
+    assert _FORK_STATE is not None
+    catalog, store, chunk = _FORK_STATE
+    return _render_batch(catalog, store.reopened(), chunk, docs)
+
+
+def render_chunk(
+    catalog: Catalog,
+    store: ArtifactStore,
+    chunk: Chunk,
+    documents: Sequence[FilledDocument],
+    on_progress: Callable[[int], None] | None = None,
+) -> RenderedChunk:
+    """Render every requested surface of each document and store its PDFs and page images.
+
+    With `chunk.processes` > 1 the documents are shared out to forked processes (which start warm,
+    imports done), so an in-process run still uses every core; each document is independent, so
+    the bytes are the same either way.
+    """
+    global _FORK_STATE
+    batches = [documents[i : i + PROGRESS_EVERY] for i in range(0, len(documents), PROGRESS_EVERY)]
+    rendered: list[RenderedDocument] = []
+    files = written = 0
+
+    def collect(result: tuple[list[RenderedDocument], int, int]) -> None:
+        nonlocal files, written
+        docs, batch_files, batch_bytes = result
+        rendered.extend(docs)
+        files, written = files + batch_files, written + batch_bytes
+        if on_progress:
+            on_progress(len(docs))
+
+    if chunk.processes > 1 and len(documents) >= MIN_PARALLEL_DOCUMENTS:
+        _FORK_STATE = (catalog, store, chunk)
+        try:
+            with multiprocessing.get_context("fork").Pool(min(chunk.processes, len(batches))) as pool:
+                for result in pool.imap(_render_batch_forked, batches):
+                    collect(result)
+        finally:
+            _FORK_STATE = None
+    else:
+        for batch in batches:
+            collect(_render_batch(catalog, store, chunk, batch))
+    return RenderedChunk(chunk, tuple(rendered), files, written)
+
+
+def annotate_chunk(catalog: Catalog, store: ArtifactStore, rendered: RenderedChunk) -> ChunkResult:
+    """Labels from the word boxes the renderer placed: ground truth, FUNSD and words for every
+    surface, BIO / COCO / YOLO / Donut / parquet rows on request."""
+    chunk = rendered.chunk
+    files, written = rendered.files, rendered.bytes_written
+    for item in rendered.documents:
+        form = catalog.get(item.doc.form_id)
+        more_files, more_bytes = _write(
+            store, chunk.job_id, annotate.document_files(form, item.doc, item.surfaces, chunk.spec)
+        )
+        files, written = files + more_files, written + more_bytes
+    return ChunkResult(chunk, documents=len(rendered.documents), files=files, bytes_written=written)
+
+
+def render_and_annotate(
+    catalog: Catalog,
+    store: ArtifactStore,
+    chunk: Chunk,
+    documents: Sequence[FilledDocument],
+    on_progress: Callable[[int], None] | None = None,
+) -> ChunkResult:
+    """`render` then `annotate` in one call: a chunk made outside Dagster (tests, benchmarks)."""
+    return annotate_chunk(catalog, store, render_chunk(catalog, store, chunk, documents, on_progress))
