@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -24,3 +27,48 @@ def test_generate_reports_bad_input(tmp_path) -> None:
     result = CliRunner().invoke(main, ["generate", "irs_w99", "-o", str(tmp_path / "x.zip")])
     assert result.exit_code != 0
     assert "unknown_form" in result.output
+
+
+def test_version_and_forms_list_the_catalog() -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["--version"]).output.startswith("symage, version ")
+    listing = runner.invoke(main, ["forms"])
+    assert listing.exit_code == 0
+    lines = listing.output.strip().splitlines()
+    assert len(lines) == 12
+    w2 = next(line for line in lines if line.startswith("irs_w2_2025 "))
+    assert "tax" in w2 and "typed,handwritten,filled" in w2
+
+
+def test_a_mistyped_form_or_format_suggests_the_closest(tmp_path) -> None:
+    result = CliRunner().invoke(main, ["generate", "irs_w2", "-o", str(tmp_path / "x.zip")])
+    assert result.exit_code != 0
+    assert "Did you mean 'irs_w2_2025'?" in result.output and "irs_f1040_2024" in result.output
+    result = CliRunner().invoke(
+        main, ["generate", "irs_w2_2025", "--format", "pdf_typd", "-o", str(tmp_path / "x.zip")]
+    )
+    assert "Did you mean 'pdf_typed'?" in result.output and "png_handwritten" in result.output
+
+
+def test_generate_keeps_dagster_quiet_unless_verbose(tmp_path) -> None:
+    out = tmp_path / "w2.zip"
+    bindir = Path(sys.executable).parent
+    args = [str(bindir / "symage"), "generate", "irs_w2_2025", "-n", "1", "-o", str(out)]
+    quiet = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "DEBUG" not in quiet.stderr and "STEP_START" not in quiet.stderr
+    loud = subprocess.run([*args, "--verbose"], capture_output=True, text=True, timeout=120)
+    assert "STEP_START" in loud.stderr
+
+
+def test_check_answers_a_bad_file_in_one_line_and_lists_only_rules_that_ran(tmp_path) -> None:
+    bad = tmp_path / "notes.zip"
+    bad.write_text("not a zip")
+    result = CliRunner().invoke(main, ["check", str(bad)])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    out = tmp_path / "w2.zip"
+    CliRunner().invoke(main, ["generate", "irs_w2_2025", "-n", "2", "--seed", "3", "-o", str(out)])
+    brief = CliRunner().invoke(main, ["check", str(out)]).output
+    full = CliRunner().invoke(main, ["check", str(out), "--verbose"]).output
+    assert "tie.claim_intake" not in brief and "tie.claim_intake" in full
+    assert "ssn.valid" in brief

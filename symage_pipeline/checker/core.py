@@ -216,16 +216,20 @@ class Report:
     def ok(self) -> bool:
         return not self.violations
 
-    def summary(self, limit: int = 20) -> str:
+    def summary(self, limit: int = 20, *, verbose: bool = False) -> str:
+        """Rules that ran (or failed); with `verbose`, also those that checked nothing here."""
         lines = [
             f"{self.documents} documents, {self.items} items, coherence_mode={self.coherence_mode}: "
             + ("all invariants hold" if self.ok else f"{len(self.violations)} violations")
         ]
         for rule, _ in RULES:
             if rule in self.not_applicable:
-                lines.append(f"  {rule:22s} not checked in {self.coherence_mode} mode")
+                if verbose:
+                    lines.append(f"  {rule:22s} not checked in {self.coherence_mode} mode")
                 continue
             failed = sum(1 for v in self.violations if v.rule == rule)
+            if not (verbose or failed or self.checks[rule]):
+                continue
             lines.append(f"  {rule:22s} {'FAIL' if failed else 'ok  '} {self.checks[rule]:7d} checks, {failed} failed")
         for v in self.violations[:limit]:
             lines.append(f"  ! {v.rule} {v.document_id}: {v.message}")

@@ -59,7 +59,9 @@ class GenerateConfig(dg.Config):
     plan: PlanConfig = PlanConfig()
 
 
-def run_config(job_id: str, spec: GenerationSpec, plan: ExecutionPlan, *, with_executor: bool = True) -> dg.RunConfig:
+def run_config(
+    job_id: str, spec: GenerationSpec, plan: ExecutionPlan, *, with_executor: bool = True, log_level: str | None = None
+) -> dg.RunConfig:
     config = GenerateConfig(
         job_id=job_id,
         spec=SpecConfig.of(spec),
@@ -70,7 +72,11 @@ def run_config(job_id: str, spec: GenerationSpec, plan: ExecutionPlan, *, with_e
             worker_count=plan.worker_count,
         ),
     )
-    return dg.RunConfig(ops={"plan": config}, execution={"config": plan.executor_config()} if with_executor else None)
+    return dg.RunConfig(
+        ops={"plan": config},
+        execution={"config": plan.executor_config()} if with_executor else None,
+        loggers={"console": {"config": {"log_level": log_level}}} if log_level else None,
+    )
 
 
 @dg.op(out=dg.DynamicOut(Chunk))

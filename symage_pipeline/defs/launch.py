@@ -136,9 +136,10 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
     starting at once in one process deadlock on the logging locks.
     """
 
-    def __init__(self, settings: Settings, *, resources: dict[str, Any] | None = None):
+    def __init__(self, settings: Settings, *, resources: dict[str, Any] | None = None, quiet: bool = False):
         self.settings = settings
         self.resources = resources
+        self.quiet = quiet  # Dagster's console logger at WARNING instead of DEBUG (the CLI's default)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="symage-run")
         self._pending: list[Future] = []
 
@@ -146,7 +147,8 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         from symage_pipeline.defs.generate import generate_documents, run_config
         from symage_pipeline.defs.resources import job_resources
 
-        config = run_config(job_id, spec, plan_execution(spec, self.settings, "in_process"), with_executor=False)
+        plan = plan_execution(spec, self.settings, "in_process")
+        config = run_config(job_id, spec, plan, with_executor=False, log_level="WARNING" if self.quiet else None)
         try:
             self.instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
             return generate_documents.execute_in_process(

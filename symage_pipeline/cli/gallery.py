@@ -14,8 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
+
 from symage_pipeline import pipeline
 from symage_pipeline.catalog import Catalog, FormDef
+from symage_pipeline.cli.common import suggest
 from symage_pipeline.render.raster import rasterize
 from symage_pipeline.render.surfaces import render_document
 from symage_pipeline.spec import GenerationSpec
@@ -107,3 +110,21 @@ def index_page(samples: list[Sample]) -> str:
             lines += ["", *[f"- {n}" for n in notes]]
         lines.append("")
     return "\n".join(lines)
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("docs/gallery"))
+@click.option("--seed", type=int, default=2025, show_default=True)
+@click.option("--form", "form_ids", multiple=True, help="Only these forms (repeatable); default all.")
+def gallery(output: Path, seed: int, form_ids: tuple[str, ...]) -> None:
+    """Render one sample of every form x surface x degradation profile as page images (docs/gallery/)."""
+    from symage_pipeline.catalog import load_catalog
+
+    catalog = load_catalog()
+    if form_ids:
+        unknown = [f for f in form_ids if f not in catalog]
+        if unknown:
+            raise click.ClickException(f"unknown form {unknown[0]!r}.{suggest(unknown[0], catalog.ids())}")
+        catalog = Catalog([catalog.get(f) for f in form_ids])
+    samples = build_gallery(catalog, output, seed=seed, progress=lambda p: click.echo(f"  {p}"))
+    click.echo(f"wrote {len(samples)} samples and {output / 'README.md'}")

@@ -1,0 +1,197 @@
+"""`symage up`: the whole service in the foreground, on embedded defaults when nothing is configured.
+
+The supervisor prepares every store (app DB migrations, the Dagster instance's storage) itself,
+before any child starts, so children never race to create them; then it starts the code server,
+the daemon, the webserver and the API, each in its own process group, and stops them together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import click
+
+from symage_pipeline.cli.common import quiet_dagster
+from symage_pipeline.defs.names import LOCATION_NAME
+from symage_pipeline.settings import Settings, get_settings
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise click.ClickException(f"{' '.join(proc.args[:4])} exited with {proc.returncode}")
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.2)
+    raise click.ClickException(f"nothing listening on {host}:{port} after {timeout:.0f} s")
+
+
+class Supervisor:
+    """Starts the children in their own process groups and stops every one of them together."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.children: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+        proc = subprocess.Popen(args, env=self.env, start_new_session=True)
+        self.children.append((name, proc))
+        return proc
+
+    def stop(self, timeout: float = 15.0) -> None:
+        for _, proc in reversed(self.children):
+            if proc.poll() is None:
+                _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for _, proc in self.children:
+            try:
+                proc.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                _signal_group(proc, signal.SIGKILL)
+                proc.wait()
+        # Run workers and compute-log tails live in the children's groups; make sure none linger.
+        for _, proc in self.children:
+            _signal_group(proc, signal.SIGKILL)
+
+    def wait_any(self) -> tuple[str, int]:
+        while True:
+            for name, proc in self.children:
+                if proc.poll() is not None:
+                    return name, proc.returncode
+            time.sleep(0.5)
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
+
+
+def child_env(settings: Settings, public_url: str) -> dict[str, str]:
+    """Resolved settings passed down explicitly, so every child agrees on where things live."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DAGSTER_HOME": str(settings.resolved_dagster_home),
+            "SYMAGE_DATA_DIR": str(settings.data_dir.resolve()),
+            "SYMAGE_DATABASE_URL": settings.resolved_database_url,
+            "SYMAGE_STORAGE_URL": settings.resolved_storage_url,
+            "SYMAGE_CODE_SERVER_HOST": settings.code_server_host,
+            "SYMAGE_CODE_SERVER_PORT": str(settings.code_server_port),
+            "SYMAGE_PUBLIC_URL": os.environ.get("SYMAGE_PUBLIC_URL", public_url),
+        }
+    )
+    return env
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--ui-port", default=3000, show_default=True, type=int)
+@click.option("--code-port", default=None, type=int, help="Dagster code server port [default: a free one]")
+@click.option("--no-ui", is_flag=True, help="Do not start the Dagster webserver; jobs still run.")
+def up(host: str, port: int, ui_port: int, code_port: int | None, no_ui: bool) -> None:
+    """Start the API, the Dagster code server, daemon and (unless --no-ui) webserver."""
+    from symage_pipeline.app.db import migrate
+    from symage_pipeline.defs.instance import prepare_instance
+
+    quiet_dagster(False)
+    settings = get_settings()
+    code_port = code_port if code_port is not None else settings.code_server_port
+    for name, wanted in (("API", port), ("Dagster UI", None if no_ui else ui_port), ("code server", code_port)):
+        if wanted is not None and not port_is_free(
+            host if name != "code server" else settings.code_server_host, wanted
+        ):
+            raise click.ClickException(f"the {name} port {wanted} is already in use; choose another")
+    # A port of our own, never a fixed one: two stacks on one machine must not share a code server.
+    settings = settings.model_copy(update={"code_server_port": code_port or free_port(settings.code_server_host)})
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.resolved_database_url)
+    home = prepare_instance(settings)
+    settings.secret("admin_token"), settings.secret("internal_token"), settings.secret("url_signing_key")
+    env = child_env(settings, f"http://{host}:{port}")
+    py = sys.executable
+    supervisor = Supervisor(env)
+
+    def shutdown(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        code = supervisor.start(
+            "code-server",
+            [
+                py,
+                "-m",
+                "dagster",
+                "api",
+                "grpc",
+                "-m",
+                "symage_pipeline.definitions",
+                "--location-name",
+                LOCATION_NAME,
+                "-h",
+                settings.code_server_host,
+                "-p",
+                str(settings.code_server_port),
+            ],
+        )
+        _wait_for_port(settings.code_server_host, settings.code_server_port, 60, code)
+        supervisor.start("daemon", [py, "-m", "dagster._daemon", "run", "-w", str(home / "workspace.yaml")])
+        if not no_ui:
+            supervisor.start(
+                "webserver",
+                [py, "-m", "dagster_webserver", "-h", host, "-p", str(ui_port), "-w", str(home / "workspace.yaml")],
+            )
+        api = supervisor.start(
+            "api",
+            [
+                py,
+                "-m",
+                "uvicorn",
+                "api.main:create_app",
+                "--factory",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+        )
+        _wait_for_port(host, port, 60, api)
+        click.echo(f"Symage API      http://{host}:{port}/api/v1  (docs at /docs)")
+        if not no_ui:
+            click.echo(f"Dagster UI      http://{host}:{ui_port}")
+        click.echo(f"data dir        {settings.data_dir.resolve()}")
+        click.echo("create a key    symage accounts create-key <user_id>")
+        name, rc = supervisor.wait_any()
+        click.echo(f"{name} exited with {rc}; stopping", err=True)
+        raise SystemExit(rc or 1)
+    except KeyboardInterrupt:
+        click.echo("stopping", err=True)
+    finally:
+        supervisor.stop()
