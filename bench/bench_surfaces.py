@@ -25,7 +25,7 @@ from symage_pipeline.identities import build_packet, make_identity
 from symage_pipeline.render import INK_RGB, WRITERS, rasterize, render_filled, render_handwritten, render_typed
 from symage_pipeline.render.fonts import FONT_FILES
 
-# SymageDocs' calibrated bytes per file (api-user-manual, /jobs/size-rates)
+# SymageDocs' calibrated bytes per file (docs/spec/api-user-manual.txt, /jobs/size-rates)
 CALIBRATED = {
     "pdf_typed": 518_426,
     "pdf_handwritten": 2_240_759,

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     allow_private_webhooks: bool = False
     dagster_home: Path | None = None
     # Runs at or below this many documents use the in-process executor: a multiprocess step costs
-    # ~1 s to spawn (shared/notes/dagster-overhead.md), which dwarfs the work of a small job.
+    # ~1 s to spawn (docs/decisions/dagster-overhead.md), which dwarfs the work of a small job.
     inprocess_max_documents: int = 20_000
     # Chunking: a few hundred steps at most, whatever the quantity.
     target_chunks: int = 200
@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     fast_lane_max_documents: int = 20
     # Forked render processes per in-process run (chunks of >= 100 documents): every core by default.
     render_processes: int = Field(default_factory=lambda: os.cpu_count() or 1)
-    # Datasets of more documents than this are sharded (WIRE.md section 3): archives stay well under
+    # Datasets of more documents than this are sharded (docs/spec/WIRE.md section 3): archives stay well under
     # the ~2 GiB a client should have to fetch in one piece.
     shard_size: int = 5_000
     # GET /jobs/{id}/downloads lists per-item files of at most this many items (then use /items).

@@ -1,4 +1,4 @@
-"""The dataset surface the client's ``download_dataset`` walks (WIRE.md sections 2.5 and 3).
+"""The dataset surface the client's ``download_dataset`` walks (docs/spec/WIRE.md sections 2.5 and 3).
 
 ``manifest`` is the top-level manifest's bytes, un-enveloped (the client reads ``layout`` at the
 top level). Archives stream from the local store, or redirect to a presigned URL when the store

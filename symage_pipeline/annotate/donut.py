@@ -1,6 +1,6 @@
 """Donut rows: one page image and the parse tree of the values printed on it.
 
-Conventions (API manual, "Donut consumer conventions"): ``ground_truth`` is a JSON *string*
+Conventions (docs/spec/api-user-manual.txt, "Donut consumer conventions"): ``ground_truth`` is a JSON *string*
 ``{"gt_parse": {...}}``; no task start token is emitted (the consumer prepends its own, e.g.
 ``<s_irs_w2_2025>``); when several fields resolve to the same leaf path their values are collected
 into a JSON array at that leaf, in form order.

@@ -256,7 +256,7 @@ def _word_head(w: Word, label: str | None, by_id: Mapping[str, FieldDef], labell
 
 
 def words_json_bytes(ann: SurfaceAnnotation) -> bytes:
-    """``_words.json``: WIRE.md section 4.4 shape plus the model (labels, field spans, page sizes,
+    """``_words.json``: docs/spec/WIRE.md section 4.4 shape plus the model (labels, field spans, page sizes,
     ``pixel_box`` in the page image when the page has one in the dataset).
 
     Written as text rather than through ``json.dumps`` of a dict per word: on a dense form (the

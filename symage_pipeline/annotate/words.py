@@ -1,4 +1,4 @@
-"""Per-item ``_words.json`` and ``_bio.json`` payloads (WIRE.md sections 4.3 / 4.4).
+"""Per-item ``_words.json`` and ``_bio.json`` payloads (docs/spec/WIRE.md sections 4.3 / 4.4).
 
 Both are views of the annotation model (``model.py``); ``words_document`` / ``bio_document`` keep
 the word-box entry points for callers that have no ``FilledDocument`` at hand.
@@ -24,7 +24,7 @@ def words_document(form: FormDef, words: Sequence[Word]) -> dict[str, Any]:
 
 
 def bio_json(ann: SurfaceAnnotation) -> dict[str, Any]:
-    """``model.bio_json_bytes`` as a dict (WIRE.md 4.3: tokens with ``tag``, ``bbox``, ``page``)."""
+    """``model.bio_json_bytes`` as a dict (docs/spec/WIRE.md 4.3: tokens with ``tag``, ``bbox``, ``page``)."""
     return json.loads(bio_json_bytes(ann))
 
 

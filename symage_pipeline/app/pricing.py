@@ -1,4 +1,4 @@
-"""Credit pricing: the manual's formulas, in one place for `/generate`, `/pricing/*` and the catalog."""
+"""Credit pricing: the formulas of docs/spec/api-user-manual.txt, for `/generate`, `/pricing/*` and the catalog."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Expiring, self-authorising URLs for stored files.
 
-The official client fetches per-item files with a bare GET and no Authorization header (WIRE.md
+The official client fetches per-item files with a bare GET and no Authorization header (docs/spec/WIRE.md
 section 4.1), so every file URL must carry its own proof. With S3 storage that is a real presigned
 URL from the store; with the local store the API signs ``/api/v1/files/<key>`` itself:
 HMAC-SHA256 over the key and the expiry time, with a server secret (``Settings.secret
@@ -21,7 +21,7 @@ from symage_pipeline.settings import Settings
 from symage_pipeline.storage import ArtifactStore
 
 FILES_ROUTE = "/api/v1/files"
-# Per-file URLs live an hour (manual, /downloads); dataset redirects a quarter of an hour (SDK README).
+# Per-file URLs live an hour (manual: /downloads); dataset redirects a quarter of an hour (SDK README).
 FILE_URL_TTL = 3600
 DATASET_URL_TTL = 900
 

@@ -5,7 +5,7 @@ modes, and every in-archive manifest holds only what the request (and the server
 determines: no job id, no clock. The job id and creation time live in the top-level manifest
 served at ``dataset/manifest``.
 
-Two layouts (WIRE.md section 3):
+Two layouts (docs/spec/WIRE.md section 3):
 
 * ``single``: ``dataset.zip`` holds everything.
 * ``sharded`` (more documents than ``shard_size``): ``shards/shard_<k>.zip`` hold the documents

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from symage_pipeline.annotate.labels import bio_tag_names, field_label, label_names
 from symage_pipeline.annotate.splits import SPLIT_NAMES, split_ranges
 from symage_pipeline.catalog import Catalog
+from symage_pipeline.checker import RULES
 from symage_pipeline.spec import GenerationSpec
 
 # The documents are synthetic (no real person's data) and the form templates are US government
@@ -24,15 +25,6 @@ _TASKS = {
     "yolo": "object-detection",
     "donut": "image-to-text",
 }
-
-
-def _checker_rules() -> list[tuple[str, str]] | None:
-    """The invariant checker's rules, when that module exists in this build."""
-    try:
-        from symage_pipeline.checker import RULES  # type: ignore[import-not-found,attr-defined]
-    except (ImportError, AttributeError):
-        return None
-    return [(str(rule_id), str(text)) for rule_id, text in RULES]
 
 
 def _md(text: object) -> str:
@@ -199,10 +191,8 @@ def dataset_card(spec: GenerationSpec, catalog: Catalog, *, hf_surfaces: Sequenc
         '- Blank fields: `""` in the answer key, absent from every box label (BIO `O`, no COCO/YOLO object).',
         "- Every label box contains the rendered word it labels.",
     ]
-    rules = _checker_rules()
-    if rules:
-        lines += ["", "Invariants that the generator's checker (`symage_pipeline.checker`) verifies:", ""]
-        lines += [f"- `{rule_id}`: {_md(text)}" for rule_id, text in rules]
+    lines += ["", "Invariants that the generator's checker (`symage_pipeline.checker`) verifies:", ""]
+    lines += [f"- `{rule_id}`: {_md(text)}" for rule_id, text in RULES]
 
     lines += [
         "",

@@ -5,7 +5,7 @@ small JSON pages in the store (``jobs/<id>/items/page_<n>.json``, ``ITEMS_PER_PA
 built from the key listing when the dataset is bundled (or on first request for a job that stopped
 early). A page of the API's ``/items`` is then at most two small reads, whatever the job size.
 
-File order is the contract with the official client (WIRE.md 4.2), which takes the *first* file
+File order is the contract with the official client (docs/spec/WIRE.md 4.2), which takes the *first* file
 with a suffix: the preferred PDF comes first (typed, then handwritten, then the fillable one), then
 the ground truth, then the primary surface's words, FUNSD pages, BIO and Donut files and images.
 Only the primary surface's FUNSD pages are listed (the client would read every listed page, and two

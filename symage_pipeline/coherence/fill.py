@@ -1,6 +1,6 @@
 """From identities to the displayed value of every field of every form of an item.
 
-Three modes (``config.coherence_mode``), as the API manual defines them:
+Three modes (``config.coherence_mode``), as docs/spec/api-user-manual.txt defines them:
 
 * ``coherent`` (default): one identity per item (seed ``seed + i``) fills every form of the item,
   so the packet ties out: same SSN everywhere, 1040 line 1a = W-2 box 1, pay stub YTD = W-2, the

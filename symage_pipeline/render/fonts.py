@@ -2,7 +2,7 @@
 
 Each font is cut down to the characters forms print (ASCII and Latin-1 letters) and stripped of
 hinting, layout and variation tables, so a PDF embeds ~12-21 KB per font instead of 20-200 KB and
-no per-document ``subset_fonts()`` pass is needed (shared/notes/render-speed.md: subsetting per
+no per-document ``subset_fonts()`` pass is needed (docs/decisions/render-speed.md: subsetting per
 document is what makes handwriting cost). The metrics the renderer needs -- glyph ids, advances
 and ink boxes -- are read from the same subset bytes that get embedded, so word boxes and the
 drawn glyphs cannot disagree.

@@ -2,7 +2,7 @@
 
 Clean pages are 4-bit palette PNGs: 16 grey levels for typed pages (and black ink), or 8 greys +
 8 tints of the ink for coloured handwriting, so the ink keeps its hue at a fraction of RGB's bytes.
-PNG encoding is most of the cost of a page image (shared/notes/render-speed.md) and 4-bit pixels
+PNG encoding is most of the cost of a page image (docs/decisions/render-speed.md) and 4-bit pixels
 halve what zlib has to chew: 6.6 ms and ~50 KB for a 150 dpi W-2 against 9.7 ms and 83 KB in 8-bit
 grey, with no visible loss (antialiasing needs only a few levels).
 
