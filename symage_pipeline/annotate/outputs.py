@@ -40,6 +40,7 @@ from symage_pipeline.annotate.model import (
 from symage_pipeline.annotate.splits import split_of
 from symage_pipeline.catalog import FormDef
 from symage_pipeline.document import FilledDocument, OutputFile, PageImage, RenderedSurface
+from symage_pipeline.render import DEFAULT_DPI, rasterize, surface_files
 from symage_pipeline.spec import GenerationSpec
 
 # Resolution of the page images made only for the parquet's Image column: ample for layout models
@@ -104,8 +105,6 @@ def objects_path(surface: str, stem: str) -> str:
 
 def _renderer_image_paths(doc: FilledDocument, name: str, surface: RenderedSurface) -> dict[int, str]:
     """Where the renderer put its page images, asked of the renderer rather than re-derived."""
-    from symage_pipeline.render import surface_files
-
     paths: dict[int, str] = {}
     for path, _ in surface_files(doc, {name: surface}):
         if path.startswith("images/") and (m := _IMAGE_PAGE.search(path)):
@@ -121,8 +120,6 @@ def _page_images(
     The renderer attaches images whenever they are asked for or degraded, so pages rasterized here
     are clean, at the request's ``dpi`` like the renderer's own.
     """
-    from symage_pipeline.render import DEFAULT_DPI, rasterize
-
     formats = set(spec.output_formats)
     files: list[OutputFile] = []
     paths: dict[int, str] = {}
