@@ -103,14 +103,30 @@ def _render_batch(
     return rendered, files, written
 
 
-# What forked render processes inherit (set just before the pool forks; never pickled).
-_FORK_STATE: tuple[Catalog, ArtifactStore, Chunk] | None = None
+# What forked processes inherit (set just before the pool forks; never pickled to them).
+_FORK_STATE: tuple[Any, ...] | None = None
+
+
+def _in_forks(processes: int, state: tuple[Any, ...], work: Callable[[Any], Any], batches: Sequence[Any]):  # type: ignore[no-untyped-def]
+    """Results of `work` over `batches`, in order, from `processes` forked processes that inherit
+    `state` (issue 10 moves this parallelism to Dagster's executor)."""
+    global _FORK_STATE
+    _FORK_STATE = state
+    try:
+        with multiprocessing.get_context("fork").Pool(min(processes, len(batches))) as pool:
+            yield from pool.imap(work, batches)
+    finally:
+        _FORK_STATE = None
 
 
 def _render_batch_forked(docs: Sequence[FilledDocument]) -> tuple[list[RenderedDocument], int, int]:
     assert _FORK_STATE is not None
     catalog, store, chunk = _FORK_STATE
     return _render_batch(catalog, store.reopened(), chunk, docs)
+
+
+def _forks(chunk: Chunk, documents: int) -> bool:
+    return chunk.processes > 1 and documents >= MIN_PARALLEL_DOCUMENTS
 
 
 def render_chunk(
@@ -126,7 +142,6 @@ def render_chunk(
     imports done), so an in-process run still uses every core; each document is independent, so
     the bytes are the same either way.
     """
-    global _FORK_STATE
     batches = [documents[i : i + PROGRESS_EVERY] for i in range(0, len(documents), PROGRESS_EVERY)]
     rendered: list[RenderedDocument] = []
     files = written = 0
@@ -139,32 +154,47 @@ def render_chunk(
         if on_progress:
             on_progress(len(docs))
 
-    if chunk.processes > 1 and len(documents) >= MIN_PARALLEL_DOCUMENTS:
-        _FORK_STATE = (catalog, store, chunk)
-        try:
-            with multiprocessing.get_context("fork").Pool(min(chunk.processes, len(batches))) as pool:
-                for result in pool.imap(_render_batch_forked, batches):
-                    collect(result)
-        finally:
-            _FORK_STATE = None
+    if _forks(chunk, len(documents)):
+        for result in _in_forks(chunk.processes, (catalog, store, chunk), _render_batch_forked, batches):
+            collect(result)
     else:
         for batch in batches:
             collect(_render_batch(catalog, store, chunk, batch))
     return RenderedChunk(chunk, tuple(rendered), files, written)
 
 
+def _annotate_batch(
+    catalog: Catalog, store: ArtifactStore, chunk: Chunk, items: Sequence[RenderedDocument]
+) -> tuple[int, int]:
+    files = written = 0
+    for item in items:
+        outputs = annotate.document_files(catalog.get(item.doc.form_id), item.doc, item.surfaces, chunk.spec)
+        more_files, more_bytes = _write(store, chunk.job_id, outputs)
+        files, written = files + more_files, written + more_bytes
+    return files, written
+
+
+def _annotate_batch_forked(span: tuple[int, int]) -> tuple[int, int]:
+    assert _FORK_STATE is not None
+    catalog, store, rendered = _FORK_STATE
+    return _annotate_batch(catalog, store.reopened(), rendered.chunk, rendered.documents[span[0] : span[1]])
+
+
 def annotate_chunk(catalog: Catalog, store: ArtifactStore, rendered: RenderedChunk) -> ChunkResult:
     """Labels from the word boxes the renderer placed: ground truth, FUNSD and words for every
     surface, BIO / COCO / YOLO / Donut / parquet rows on request."""
-    chunk = rendered.chunk
+    chunk, count = rendered.chunk, len(rendered.documents)
     files, written = rendered.files, rendered.bytes_written
-    for item in rendered.documents:
-        form = catalog.get(item.doc.form_id)
-        more_files, more_bytes = _write(
-            store, chunk.job_id, annotate.document_files(form, item.doc, item.surfaces, chunk.spec)
-        )
+    if _forks(chunk, count):
+        spans = [(i, min(i + PROGRESS_EVERY, count)) for i in range(0, count, PROGRESS_EVERY)]
+        for more_files, more_bytes in _in_forks(
+            chunk.processes, (catalog, store, rendered), _annotate_batch_forked, spans
+        ):
+            files, written = files + more_files, written + more_bytes
+    else:
+        more_files, more_bytes = _annotate_batch(catalog, store, chunk, rendered.documents)
         files, written = files + more_files, written + more_bytes
-    return ChunkResult(chunk, documents=len(rendered.documents), files=files, bytes_written=written)
+    return ChunkResult(chunk, documents=count, files=files, bytes_written=written)
 
 
 def render_and_annotate(
