@@ -17,12 +17,12 @@ from api.envelope import envelope
 from api.schemas.common import Envelope, error_responses
 from api.schemas.jobs import Item, ItemDownload, JobDownloads
 from api.services import Services
-from symage_pipeline.app.cursors import decode_cursor, encode_cursor
+from symage_pipeline.app.cursors import decode_cursor, encode_cursor, invalid_cursor
 from symage_pipeline.app.db import Job
 from symage_pipeline.app.records import iso
 from symage_pipeline.app.signing import FILE_URL_TTL, file_url
 from symage_pipeline.bundle.items import content_type, ensure_item_index, find_item, read_items
-from symage_pipeline.errors import SymageError, bad_request
+from symage_pipeline.errors import SymageError
 from symage_pipeline.keys import (
     annotations_key,
     dataset_key,
@@ -66,7 +66,7 @@ def _offset(cursor: str | None) -> int:
         return 0
     (offset,) = decode_cursor(cursor, "items", 1)
     if not offset.isdigit() or len(offset) > 12:
-        raise bad_request("invalid_cursor", "The cursor is not one this API issued.")
+        raise invalid_cursor()
     return int(offset)
 
 

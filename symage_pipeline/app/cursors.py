@@ -19,12 +19,12 @@ def decode_cursor(cursor: str, kind: str, parts: int) -> list[str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except Exception as exc:  # any undecodable cursor is the caller's error, not ours
-        raise _invalid() from exc
+        raise invalid_cursor() from exc
     found = raw.split(_SEP)
     if len(found) != parts + 1 or found[0] != kind:
-        raise _invalid()
+        raise invalid_cursor()
     return found[1:]
 
 
-def _invalid():  # type: ignore[no-untyped-def]
+def invalid_cursor():  # type: ignore[no-untyped-def]
     return bad_request("invalid_cursor", "The cursor is not one this API issued.")

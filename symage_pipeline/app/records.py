@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 
-from symage_pipeline.app.cursors import decode_cursor, encode_cursor
+from symage_pipeline.app.cursors import decode_cursor, encode_cursor, invalid_cursor
 from symage_pipeline.app.db import CreditEntry, Database, Job
 from symage_pipeline.app.ledger import settle
+from symage_pipeline.errors import not_found
 
 TERMINAL = ("completed", "failed", "canceled", "expired", "skipped")
 FAILED_RUN_STATUSES = ("FAILURE", "CANCELED")  # Dagster run statuses that end a job as failed
@@ -105,8 +106,6 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def load_job(db: Database, user_id: str, job_id: str) -> Job:
-    from symage_pipeline.errors import not_found
-
     with db.session() as session:
         job = session.get(Job, job_id)
     if job is None or job.user_id != user_id:
@@ -144,9 +143,7 @@ def list_jobs(
         try:
             moment = datetime.fromisoformat(created)
         except ValueError:
-            from symage_pipeline.errors import bad_request
-
-            raise bad_request("invalid_cursor", "The cursor is not one this API issued.") from None
+            raise invalid_cursor() from None
         query = query.where(or_(Job.created_at < moment, and_(Job.created_at == moment, Job.job_id < job_id)))
     with db.session() as session:
         rows = list(session.scalars(query.order_by(Job.created_at.desc(), Job.job_id.desc()).limit(limit + 1)))

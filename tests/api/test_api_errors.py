@@ -132,3 +132,10 @@ def test_unknown_routes_use_the_error_shape(api) -> None:
     response = api.client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json()["detail"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("cursor", ["not-base64!", "aXRlbXN8NQ", "am9ic3xub3QtYS1kYXRlfHg", "x" * 5000])
+def test_a_cursor_this_api_did_not_issue_is_a_400(api, key, cursor) -> None:
+    response = api.client.get(f"/api/v1/jobs?cursor={cursor}", headers=api.auth(key))
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"]["code"] == "invalid_cursor"
