@@ -241,18 +241,19 @@ class GenerateRequest(BaseModel):
             raise bad_request("invalid_body", "The request body must be a JSON object.")
         resolve_form_ids(body.get("form_id"), body.get("form_ids"))
         quantity = validate_quantity(body.get("quantity", 1))
-        validate_output_formats(body.get("output_formats"))
-        validate_config(body.get("config"), quantity)
+        formats = validate_output_formats(body.get("output_formats"))
+        config = validate_config(body.get("config"), quantity)
         validate_seed(body.get("seed"))
         validate_handwriting_options({k: body[k] for k in TOP_LEVEL_KNOBS if body.get(k) is not None})
-        return body
+        # Parsed as the rules normalized them (default format, no repeats, checked fill scenarios).
+        return {**body, "output_formats": list(formats), "config": config}
 
     def to_spec(self, catalog: Catalog, feature_flags: Collection[str]) -> GenerationSpec:
         """The spec this request asks of this catalog on an account with these flags (seed drawn if absent).
 
         The rules that need the catalog (known forms, per-form support) and the account (ML flag)."""
         form_ids = resolve_form_ids(self.form_id, self.form_ids, catalog)
-        formats = validate_output_formats(self.output_formats)
+        formats = tuple(self.output_formats or ())
         validate_form_support(formats, [catalog.get(f) for f in form_ids])
         ml = [f for f in formats if f in ML_FORMATS]
         if ml and ML_FLAG not in feature_flags:
@@ -261,7 +262,7 @@ class GenerateRequest(BaseModel):
                 f"ML output formats are not enabled for this account ({ML_FLAG}).",
                 forbidden_formats=ml,
             )
-        config = validate_config(self.config, self.quantity)
+        config = dict(self.config or {})
         # A top-level null means "not given" (and Dagster config maps cannot hold one).
         config = {k: v for k, v in config.items() if v is not None}
         knobs = {k: getattr(self, k) for k in TOP_LEVEL_KNOBS if getattr(self, k) is not None}
