@@ -8,7 +8,6 @@ writes what they return to the artifact store under `keys.file_key`.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,6 @@ from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import ArtifactStore
 
 PROGRESS_EVERY = 25  # documents between progress reports: ~1 ms of DB work per report
-MIN_PARALLEL_DOCUMENTS = 100  # below this, forking costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,6 @@ class Chunk:
     stop: int
     spec: GenerationSpec
     shard_size: int = 0  # documents per dataset shard; 0 = always one archive
-    processes: int = 1  # forked render processes for this chunk (in-process runs use every core)
 
     @property
     def mapping_key(self) -> str:
@@ -66,11 +63,9 @@ class ChunkResult:
     bytes_written: int
 
 
-def plan_chunks(
-    job_id: str, spec: GenerationSpec, chunk_size: int, shard_size: int = 0, processes: int = 1
-) -> list[Chunk]:
+def plan_chunks(job_id: str, spec: GenerationSpec, chunk_size: int, shard_size: int = 0) -> list[Chunk]:
     return [
-        Chunk(job_id, n, start, min(start + chunk_size, spec.quantity), spec, shard_size, processes)
+        Chunk(job_id, n, start, min(start + chunk_size, spec.quantity), spec, shard_size)
         for n, start in enumerate(range(0, spec.quantity, chunk_size))
     ]
 
@@ -103,32 +98,6 @@ def _render_batch(
     return rendered, files, written
 
 
-# What forked processes inherit (set just before the pool forks; never pickled to them).
-_FORK_STATE: tuple[Any, ...] | None = None
-
-
-def _in_forks(processes: int, state: tuple[Any, ...], work: Callable[[Any], Any], batches: Sequence[Any]):  # type: ignore[no-untyped-def]
-    """Results of `work` over `batches`, in order, from `processes` forked processes that inherit
-    `state` (issue 10 moves this parallelism to Dagster's executor)."""
-    global _FORK_STATE
-    _FORK_STATE = state
-    try:
-        with multiprocessing.get_context("fork").Pool(min(processes, len(batches))) as pool:
-            yield from pool.imap(work, batches)
-    finally:
-        _FORK_STATE = None
-
-
-def _render_batch_forked(docs: Sequence[FilledDocument]) -> tuple[list[RenderedDocument], int, int]:
-    assert _FORK_STATE is not None
-    catalog, store, chunk = _FORK_STATE
-    return _render_batch(catalog, store.reopened(), chunk, docs)
-
-
-def _forks(chunk: Chunk, documents: int) -> bool:
-    return chunk.processes > 1 and documents >= MIN_PARALLEL_DOCUMENTS
-
-
 def render_chunk(
     catalog: Catalog,
     store: ArtifactStore,
@@ -136,30 +105,16 @@ def render_chunk(
     documents: Sequence[FilledDocument],
     on_progress: Callable[[int], None] | None = None,
 ) -> RenderedChunk:
-    """Render every requested surface of each document and store its PDFs and page images.
-
-    With `chunk.processes` > 1 the documents are shared out to forked processes (which start warm,
-    imports done), so an in-process run still uses every core; each document is independent, so
-    the bytes are the same either way.
-    """
-    batches = [documents[i : i + PROGRESS_EVERY] for i in range(0, len(documents), PROGRESS_EVERY)]
+    """Render every requested surface of each document and store its PDFs and page images, in
+    this process: parallelism is the executor's (`defs/execution.py`), one chunk per step."""
     rendered: list[RenderedDocument] = []
     files = written = 0
-
-    def collect(result: tuple[list[RenderedDocument], int, int]) -> None:
-        nonlocal files, written
-        docs, batch_files, batch_bytes = result
+    for i in range(0, len(documents), PROGRESS_EVERY):
+        docs, batch_files, batch_bytes = _render_batch(catalog, store, chunk, documents[i : i + PROGRESS_EVERY])
         rendered.extend(docs)
         files, written = files + batch_files, written + batch_bytes
         if on_progress:
             on_progress(len(docs))
-
-    if _forks(chunk, len(documents)):
-        for result in _in_forks(chunk.processes, (catalog, store, chunk), _render_batch_forked, batches):
-            collect(result)
-    else:
-        for batch in batches:
-            collect(_render_batch(catalog, store, chunk, batch))
     return RenderedChunk(chunk, tuple(rendered), files, written)
 
 
@@ -174,27 +129,13 @@ def _annotate_batch(
     return files, written
 
 
-def _annotate_batch_forked(span: tuple[int, int]) -> tuple[int, int]:
-    assert _FORK_STATE is not None
-    catalog, store, rendered = _FORK_STATE
-    return _annotate_batch(catalog, store.reopened(), rendered.chunk, rendered.documents[span[0] : span[1]])
-
-
 def annotate_chunk(catalog: Catalog, store: ArtifactStore, rendered: RenderedChunk) -> ChunkResult:
     """Labels from the word boxes the renderer placed: ground truth, FUNSD and words for every
     surface, BIO / COCO / YOLO / Donut / parquet rows on request."""
-    chunk, count = rendered.chunk, len(rendered.documents)
-    files, written = rendered.files, rendered.bytes_written
-    if _forks(chunk, count):
-        spans = [(i, min(i + PROGRESS_EVERY, count)) for i in range(0, count, PROGRESS_EVERY)]
-        for more_files, more_bytes in _in_forks(
-            chunk.processes, (catalog, store, rendered), _annotate_batch_forked, spans
-        ):
-            files, written = files + more_files, written + more_bytes
-    else:
-        more_files, more_bytes = _annotate_batch(catalog, store, chunk, rendered.documents)
-        files, written = files + more_files, written + more_bytes
-    return ChunkResult(chunk, documents=count, files=files, bytes_written=written)
+    chunk = rendered.chunk
+    files, written = _annotate_batch(catalog, store, chunk, rendered.documents)
+    files, written = rendered.files + files, rendered.bytes_written + written
+    return ChunkResult(chunk, documents=len(rendered.documents), files=files, bytes_written=written)
 
 
 def render_and_annotate(

@@ -34,18 +34,21 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     allow_private_webhooks: bool = False
     dagster_home: Path | None = None
-    # Runs at or below this many documents use the in-process executor: a multiprocess step costs
-    # ~1 s to spawn (docs/decisions/dagster-overhead.md), which dwarfs the work of a small job.
-    inprocess_max_documents: int = 20_000
-    # Chunking: a few hundred steps at most, whatever the quantity.
-    target_chunks: int = 200
-    min_chunk_size: int = 250
+    # Jobs of at least this many documents fan out on Dagster's multiprocess executor; smaller ones
+    # run in one process: a multiprocess step costs ~2.5 s to start and a chunk is four steps
+    # (docs/decisions/dagster-overhead.md), so fanning out pays only past ~1,500 typed documents.
+    multiprocess_min_documents: int = 1_500
+    # Steps that run at once in a multiprocess run: one per core by default.
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    # Chunks per worker: more balance the load, but each costs four step launches.
+    steps_per_worker: int = Field(1, ge=1)
+    # Bounds on a chunk: big enough to pay for its step, small enough that a step's memory is flat.
+    min_chunk_documents: int = 250
+    max_chunk_documents: int = 2_000
     max_concurrent_runs: int = 2
     # Jobs of at most this many documents skip the run queue and execute in the API's warm lane
     # (0 = every job goes through the queue and the daemon).
     fast_lane_max_documents: int = 20
-    # Forked render processes per in-process run (chunks of >= 100 documents): every core by default.
-    render_processes: int = Field(default_factory=lambda: os.cpu_count() or 1)
     # Datasets of more documents than this are sharded (docs/spec/WIRE.md section 3): archives stay well under
     # the ~2 GiB a client should have to fetch in one piece.
     shard_size: int = 5_000

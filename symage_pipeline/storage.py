@@ -50,10 +50,6 @@ class ArtifactStore(ABC):
         """A URL that fetches `key` without credentials, or None when the API must sign it itself."""
         return None
 
-    def reopened(self) -> ArtifactStore:
-        """This store for use in a forked process: network clients must not share sockets across a fork."""
-        return self
-
 
 class LocalStore(ArtifactStore):
     def __init__(self, root: Path):
@@ -172,12 +168,6 @@ class S3Store(ArtifactStore):
         for start in range(0, len(keys), 1000):
             batch = [{"Key": self._key(k)} for k in keys[start : start + 1000]]
             self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch})
-
-    def reopened(self) -> ArtifactStore:
-        import boto3
-
-        endpoint = self.client.meta.endpoint_url
-        return S3Store(self.bucket, self.prefix, client=boto3.client("s3", endpoint_url=endpoint))
 
     def presigned_url(self, key: str, expires_in: int) -> str | None:
         return self.client.generate_presigned_url(

@@ -18,7 +18,7 @@ import time
 import click
 
 from symage_pipeline.cli.common import quiet_dagster
-from symage_pipeline.defs.names import LOCATION_NAME
+from symage_pipeline.defs.names import DEFINITIONS_MODULE, LOCATION_NAME
 from symage_pipeline.settings import Settings, get_settings
 
 
@@ -150,7 +150,7 @@ def up(host: str, port: int, ui_port: int, code_port: int | None, no_ui: bool) -
                 "api",
                 "grpc",
                 "-m",
-                "symage_pipeline.definitions",
+                DEFINITIONS_MODULE,
                 "--location-name",
                 LOCATION_NAME,
                 "-h",

@@ -15,9 +15,15 @@ from symage_pipeline.bundle import DatasetInfo, build_dataset
 from symage_pipeline.defs.execution import ExecutionPlan
 from symage_pipeline.defs.names import JOB_ID_TAG, JOB_NAME
 from symage_pipeline.defs.partitions import generation_jobs_partitions
-from symage_pipeline.defs.resources import AppDatabaseResource, ArtifactStoreResource, CatalogResource
+from symage_pipeline.defs.resources import (
+    AppDatabaseResource,
+    ArtifactStoreResource,
+    CatalogResource,
+    resource_config,
+)
 from symage_pipeline.document import FilledDocument
 from symage_pipeline.pipeline import Chunk, ChunkResult, RenderedChunk
+from symage_pipeline.settings import Settings
 from symage_pipeline.spec import GenerationSpec
 
 
@@ -47,8 +53,7 @@ class SpecConfig(dg.Config):
 class PlanConfig(dg.Config):
     chunk_size: int = 250
     shard_size: int = 0
-    render_processes: int = 1
-    worker_count: int = 1
+    workers: int = 1  # steps the executor runs at once (what the job reports as its workers)
 
 
 class GenerateConfig(dg.Config):
@@ -60,32 +65,37 @@ class GenerateConfig(dg.Config):
 
 
 def run_config(
-    job_id: str, spec: GenerationSpec, plan: ExecutionPlan, *, with_executor: bool = True, log_level: str | None = None
+    job_id: str,
+    spec: GenerationSpec,
+    plan: ExecutionPlan,
+    *,
+    with_executor: bool = True,
+    log_level: str | None = None,
+    resources: Settings | None = None,
 ) -> dg.RunConfig:
+    """The run's config; with `resources`, the app DB and store of those settings are configured in
+    the run itself (for runs whose step processes do not share this process's settings)."""
     config = GenerateConfig(
         job_id=job_id,
         spec=SpecConfig.of(spec),
         plan=PlanConfig(
             chunk_size=plan.chunk_size,
             shard_size=plan.shard_size,
-            render_processes=plan.render_processes,
-            worker_count=plan.worker_count,
+            workers=plan.workers,
         ),
     )
     return dg.RunConfig(
         ops={"plan": config},
         execution={"config": plan.executor_config()} if with_executor else None,
         loggers={"console": {"config": {"log_level": log_level}}} if log_level else None,
+        resources=resource_config(resources) if resources else None,
     )
 
 
 @dg.op(out=dg.DynamicOut(Chunk))
 def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppDatabaseResource):
-    app_db.tracker.start(config.job_id, run_id=context.run_id, worker_count=config.plan.worker_count)
-    chunks = pipeline.plan_chunks(
-        config.job_id, config.spec.to_spec(), config.plan.chunk_size, config.plan.shard_size,
-        config.plan.render_processes,
-    )  # fmt: skip
+    app_db.tracker.start(config.job_id, run_id=context.run_id, worker_count=config.plan.workers)
+    chunks = pipeline.plan_chunks(config.job_id, config.spec.to_spec(), config.plan.chunk_size, config.plan.shard_size)
     context.log.info(f"{config.spec.quantity} items in {len(chunks)} chunks of up to {config.plan.chunk_size}")
     for chunk in chunks:
         yield dg.DynamicOutput(chunk, mapping_key=chunk.mapping_key)

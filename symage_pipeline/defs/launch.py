@@ -18,7 +18,14 @@ from typing import Any
 
 from symage_pipeline.defs.execution import plan_execution
 from symage_pipeline.defs.instance import write_dagster_home
-from symage_pipeline.defs.names import JOB_ID_TAG, JOB_NAME, LOCATION_NAME, PARTITIONS_NAME, run_tags
+from symage_pipeline.defs.names import (
+    DEFINITIONS_MODULE,
+    JOB_ID_TAG,
+    JOB_NAME,
+    LOCATION_NAME,
+    PARTITIONS_NAME,
+    run_tags,
+)
 from symage_pipeline.settings import Settings
 from symage_pipeline.spec import GenerationSpec
 
@@ -144,13 +151,23 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         self._pending: list[Future] = []
 
     def execute(self, job_id: str, spec: GenerationSpec) -> Any:
+        """Run the job here: `execute_in_process` for a one-process plan; `execute_job` (the code
+        location reconstructed in Dagster's multiprocess workers) when the plan fans out."""
         from symage_pipeline.defs.generate import generate_documents, run_config
         from symage_pipeline.defs.resources import job_resources
 
-        plan = plan_execution(spec, self.settings, "in_process")
-        config = run_config(job_id, spec, plan, with_executor=False, log_level="WARNING" if self.quiet else None)
+        plan = plan_execution(spec, self.settings)
+        log_level = "WARNING" if self.quiet else None
         try:
             self.instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
+            if plan.multiprocess:
+                import dagster as dg
+                from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+                config = run_config(job_id, spec, plan, log_level=log_level, resources=self.settings)
+                job = ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs").get_reconstructable_job(JOB_NAME)
+                return dg.execute_job(job, self.instance, run_config=config.to_config_dict(), tags=run_tags(job_id))
+            config = run_config(job_id, spec, plan, with_executor=False, log_level=log_level)
             return generate_documents.execute_in_process(
                 run_config=config,
                 instance=self.instance,

@@ -1,6 +1,7 @@
 """Every Dagster name and tag the code location, the launcher and the API share, spelled once."""
 
 LOCATION_NAME = "symage"
+DEFINITIONS_MODULE = "symage_pipeline.definitions"  # the code location, as workspace.yaml names it
 JOB_NAME = "generate_documents"
 PARTITIONS_NAME = "generation_jobs"
 JOB_ID_TAG = "symage/job_id"

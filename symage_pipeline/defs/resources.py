@@ -67,3 +67,13 @@ def job_resources(settings: Settings | None = None) -> dict[str, dg.Configurable
         ),
         "catalog": CatalogResource(),
     }
+
+
+def resource_config(settings: Settings) -> dict[str, dict]:
+    """The same resources as run config, for a run whose workers are other processes."""
+    return {
+        "app_db": {"config": {"database_url": settings.resolved_database_url}},
+        "artifacts": {
+            "config": {"storage_url": settings.resolved_storage_url, "s3_endpoint_url": settings.s3_endpoint_url}
+        },
+    }

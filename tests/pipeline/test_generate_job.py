@@ -170,9 +170,7 @@ def test_job_runs_with_execute_in_process_and_chunks_do_not_change_bytes(tmp_pat
             )
         with DagsterInstance.ephemeral() as instance:
             instance.add_dynamic_partitions("generation_jobs", [job_id])
-            plan = ExecutionPlan(
-                chunk_size=chunk_size, multiprocess_workers=0, render_processes=1, worker_count=1, shard_size=0
-            )
+            plan = ExecutionPlan(chunk_size=chunk_size, workers=1, shard_size=0)
             config = run_config(job_id, spec, plan, with_executor=False)
             result = generate_documents.execute_in_process(
                 run_config=config,
@@ -224,18 +222,34 @@ def test_render_reports_progress_every_few_documents(tmp_path) -> None:
     assert len(LocalStore(tmp_path).list("jobs/p/files/ground_truth/json")) == 60
 
 
-def test_forked_render_processes_write_the_same_bytes(tmp_path) -> None:
-    """In-process runs share a chunk's documents out to forked processes; the files do not change."""
-    catalog = load_catalog()
-    spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=100, output_formats=("pdf_typed",), seed=4)
-    stores = []
-    for processes in (1, 2):
-        store = LocalStore(tmp_path / f"p{processes}")
-        (chunk,) = pipeline.plan_chunks("f", spec, 100, processes=processes)
-        reports: list[int] = []
-        _make(catalog, store, chunk, on_progress=reports.append)
-        assert sum(reports) == 100
-        stores.append(store)
-    keys = stores[0].list("jobs/f")
-    assert keys == stores[1].list("jobs/f") and len(keys) >= 300
-    assert all(stores[0].get_bytes(k) == stores[1].get_bytes(k) for k in keys)
+def test_multiprocess_runs_write_the_same_dataset_as_one_process(settings) -> None:
+    """Parallelism is the executor's: a run that fans out to Dagster's multiprocess workers (each
+    chunk a step in its own process) writes the bytes a one-process run writes."""
+    from symage_pipeline.app.db import Account, Database, Job
+    from symage_pipeline.app.records import JobTracker
+    from symage_pipeline.defs.execution import plan_execution
+    from symage_pipeline.defs.launch import InProcessRunSubmitter
+
+    spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=12, output_formats=("pdf_typed",), seed=4)
+    fanned = settings.model_copy(update={"multiprocess_min_documents": 10, "workers": 2, "steps_per_worker": 1})
+    one = settings.model_copy(update={"multiprocess_min_documents": 10**9})
+    assert plan_execution(spec, fanned).executor_config()["multiprocess"]["max_concurrent"] == 2
+    assert plan_execution(spec, one).executor_config() == {"in_process": {}}
+    db = Database(settings.resolved_database_url)
+    with db.session() as session:
+        session.add(Account(user_id="u", credit_limit=None, tier="free", feature_flags=[]))
+    zips, steps = [], []
+    for job_id, run_settings in (("fanned", fanned), ("one", one)):
+        with db.session() as session:
+            session.add(Job.for_spec(spec, job_id=job_id, user_id="u", requested_seed=4))
+        submitter = InProcessRunSubmitter(run_settings, quiet=True)
+        result = submitter.execute(job_id, spec)
+        job = JobTracker(db).get(job_id)
+        assert job.status == "completed", job.error
+        zips.append(run_settings.open_store().get_bytes(f"jobs/{job_id}/dataset.zip"))
+        run = submitter.instance.get_run_by_id(result.run_id)
+        steps.append(len([e for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]))
+        assert run.tags["dagster/partition"] == job_id
+        submitter.close()
+    assert zips[0] == zips[1]
+    assert steps[0] > steps[1]  # the fanned-out run made more, smaller chunks
