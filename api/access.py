@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import ServicesDep
@@ -38,7 +38,7 @@ def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
 def require_scope(scope: str):  # type: ignore[no-untyped-def]
     """A dependency that admits an active key holding `scope` (401 otherwise, 403 without the scope)."""
 
-    def dependency(services: ServicesDep, credentials: BearerCredentials) -> Principal:
+    def dependency(services: ServicesDep, credentials: BearerCredentials, response: Response) -> Principal:
         raw = _token(credentials)
         with services.db.session() as session:
             key = authenticate(session, raw)
@@ -53,7 +53,13 @@ def require_scope(scope: str):  # type: ignore[no-untyped-def]
                 key.last_used_at = now
             account = session.get(Account, key.user_id)
             assert account is not None
-            return Principal(key.user_id, key.key_id, tuple(key.scopes), account.tier, tuple(account.feature_flags))
+            principal = Principal(
+                key.user_id, key.key_id, tuple(key.scopes), account.tier, tuple(account.feature_flags)
+            )
+        decision = services.limiter.hit(principal.key_id or principal.user_id, principal.tier)
+        decision.raise_if_refused()
+        response.headers.update(decision.headers())
+        return principal
 
     return dependency
 

@@ -8,17 +8,18 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from api.services import Services
 from symage_pipeline.app.db import Job
-from symage_pipeline.app.records import load_job
+from symage_pipeline.app.records import DOWNLOADABLE, is_past, load_job
 from symage_pipeline.app.signing import DATASET_URL_TTL
-from symage_pipeline.errors import conflict
+from symage_pipeline.errors import SymageError, conflict
 from symage_pipeline.storage import ArtifactStore
-
-# Partial output of a job that stopped early may still be downloaded (SDK README).
-DOWNLOADABLE = ("completed", "canceled", "failed", "expired")
 
 
 def ready_job(services: Services, user_id: str, job_id: str) -> Job:
+    """A job whose outputs can be served: terminal (partial output of a job that stopped early
+    too, SDK README) and not past its retention (410 then, even before the sweep has run)."""
     job = load_job(services.db, user_id, job_id)
+    if job.status == "expired" or (job.status in DOWNLOADABLE and is_past(job.expires_at)):
+        raise SymageError(410, "job_expired", "This job's outputs have expired (they are kept 48 hours).")
     if job.status not in DOWNLOADABLE:
         raise conflict("job_not_completed", f"Job is not completed (status: {job.status}).")
     return job

@@ -27,7 +27,7 @@ HTTP_CODES = {
 
 
 def _response(error: SymageError) -> JSONResponse:
-    return JSONResponse(error.to_body(), status_code=error.status)
+    return JSONResponse(error.to_body(), status_code=error.status, headers=error.headers)
 
 
 def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

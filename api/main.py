@@ -10,7 +10,23 @@ from fastapi import APIRouter, FastAPI
 from api.docs import install_docs
 from api.envelope import RequestIdMiddleware
 from api.errors import install_error_handlers
-from api.routes import account, admin, dataset, files, forms, generate, health, identities, items, jobs, pricing
+from api.limits import BodyLimitMiddleware
+from api.ratelimit import make_limiter
+from api.routes import (
+    account,
+    admin,
+    dataset,
+    files,
+    forms,
+    generate,
+    health,
+    identities,
+    items,
+    jobs,
+    pricing,
+    sizing,
+    webhooks,
+)
 from api.services import Services
 from symage_pipeline import __version__
 from symage_pipeline.app.db import Database
@@ -32,6 +48,7 @@ def build_services(settings: Settings, submitter: RunSubmitter | None = None) ->
         store=settings.open_store(),
         catalog=load_catalog(),
         submitter=submitter or RoutingSubmitter(settings),
+        limiter=make_limiter(settings.redis_url),
     )
 
 
@@ -56,13 +73,28 @@ def create_app(settings: Settings | None = None, submitter: RunSubmitter | None 
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
 
     v1 = APIRouter(prefix="/api/v1")
-    for module in (health, pricing, forms, generate, jobs, dataset, items, files, account, identities):
+    for module in (
+        health,
+        pricing,
+        sizing,
+        forms,
+        generate,
+        jobs,
+        dataset,
+        items,
+        files,
+        account,
+        identities,
+        webhooks,
+    ):
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(admin.router)
+    app.include_router(webhooks.internal_router)
     install_docs(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.ratelimit import Limiter
 from symage_pipeline.app.db import Database
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.defs.launch import RunSubmitter
@@ -18,3 +19,4 @@ class Services:
     store: ArtifactStore
     catalog: Catalog
     submitter: RunSubmitter
+    limiter: Limiter

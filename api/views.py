@@ -46,6 +46,8 @@ def job_detail(catalog: Catalog, job: Job) -> JobDetail:
         worker_count=job.worker_count,
         peak_workers=job.peak_workers,
         throughput_docs_per_min=throughput_docs_per_min(job),
+        cancel_requested_at=iso(job.cancel_requested_at),
+        expires_at=iso(job.expires_at),
     )
 
 

@@ -1,8 +1,14 @@
-"""The code location: assembles the job and its resources, nothing else."""
+"""The code location: assembles the jobs, their automation and their resources, nothing else."""
 
 import dagster as dg
 
+from symage_pipeline.defs.automation import expire_outputs, expire_outputs_schedule, webhook_sender
 from symage_pipeline.defs.generate import generate_documents
 from symage_pipeline.defs.resources import job_resources
 
-defs = dg.Definitions(jobs=[generate_documents], resources=job_resources())
+defs = dg.Definitions(
+    jobs=[generate_documents, expire_outputs],
+    sensors=[webhook_sender],
+    schedules=[expire_outputs_schedule],
+    resources=job_resources(),
+)

@@ -7,12 +7,20 @@ from typing import Any
 
 
 class SymageError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers  # e.g. Retry-After on a 429
 
     def to_body(self) -> dict[str, Any]:
         detail: dict[str, Any] = {"code": self.code, "message": self.message, "status": self.status}

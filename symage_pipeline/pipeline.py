@@ -104,12 +104,18 @@ def render_chunk(
     chunk: Chunk,
     documents: Sequence[FilledDocument],
     on_progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RenderedChunk:
     """Render every requested surface of each document and store its PDFs and page images, in
-    this process: parallelism is the executor's (`defs/execution.py`), one chunk per step."""
+    this process: parallelism is the executor's (`defs/execution.py`), one chunk per step.
+
+    `should_stop` is asked before each batch of `PROGRESS_EVERY` documents (a cancel): the chunk
+    then ends with the documents made so far, a prefix of its items."""
     rendered: list[RenderedDocument] = []
     files = written = 0
     for i in range(0, len(documents), PROGRESS_EVERY):
+        if should_stop and should_stop():
+            break
         docs, batch_files, batch_bytes = _render_batch(catalog, store, chunk, documents[i : i + PROGRESS_EVERY])
         rendered.extend(docs)
         files, written = files + batch_files, written + batch_bytes

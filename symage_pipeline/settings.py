@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -31,8 +32,14 @@ class Settings(BaseSettings):
     url_signing_key: str | None = None
     # Credit limit given to accounts created on first use; None = unlimited.
     default_credits: int | None = 1_000_000
+    # Shared rate-limit buckets for several API processes (redis://…); None = in-process buckets.
     redis_url: str | None = None
+    # Webhook targets on loopback / private addresses and plain http (development and tests only).
     allow_private_webhooks: bool = False
+    # A terminal job's outputs are served this long, then it is `expired` and a schedule deletes them.
+    retention_hours: float = Field(48, gt=0)
+    # Request bodies above this many bytes are refused (413) before they are parsed.
+    max_body_bytes: int = 256 * 1024
     dagster_home: Path | None = None
     # Jobs of at least this many documents fan out on Dagster's multiprocess executor; smaller ones
     # run in one process: a multiprocess step costs ~2.5 s to start and a chunk is four steps
@@ -58,6 +65,10 @@ class Settings(BaseSettings):
     # picks a free port when none is set, so two stacks on one machine never share a code server.
     code_server_host: str = "127.0.0.1"
     code_server_port: int | None = None
+
+    @property
+    def retention(self) -> timedelta:
+        return timedelta(hours=self.retention_hours)
 
     @property
     def resolved_database_url(self) -> str:

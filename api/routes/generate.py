@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header
 from starlette.concurrency import run_in_threadpool
 
 from api.access import GeneratePrincipal
@@ -14,11 +16,24 @@ router = APIRouter(tags=["generate"])
 
 
 @router.post(
-    "/generate", response_model=Envelope[GenerateAccepted], responses=error_responses(400, 401, 402, 403, 422, 503)
+    "/generate",
+    response_model=Envelope[GenerateAccepted],
+    response_model_exclude_none=True,
+    responses=error_responses(400, 401, 402, 403, 409, 413, 422, 429, 503),
 )
-async def generate(services: ServicesDep, principal: GeneratePrincipal, body: GenerateRequest) -> dict:
-    """Validate, price, reserve credits, record the job and queue its Dagster run."""
-    job = await run_in_threadpool(
+async def generate(
+    services: ServicesDep,
+    principal: GeneratePrincipal,
+    body: GenerateRequest,
+    idempotency_key: Annotated[
+        str | None, Header(description="Retry-safe creation: one job per (account, key) for 24 h.")
+    ] = None,
+) -> dict:
+    """Validate, price, reserve credits, record the job and queue its Dagster run.
+
+    Above the account's confirmation threshold the answer is `status: confirmation_required`
+    with the `cost` (no job is made): send the same body again with `confirmed_credits: cost`."""
+    admission = await run_in_threadpool(
         create_job,
         db=services.db,
         catalog=services.catalog,
@@ -26,6 +41,13 @@ async def generate(services: ServicesDep, principal: GeneratePrincipal, body: Ge
         settings=services.settings,
         user_id=principal.user_id,
         request=body,
+        idempotency_key=idempotency_key,
     )
+    if admission.confirmation is not None:
+        return envelope(admission.confirmation, credits_charged=0)
+    job = admission.job
+    assert job is not None
     data = GenerateAccepted(job_id=job.job_id, status=job.status, credits_required=job.credits_required)
+    if admission.replay:
+        return envelope(data, credits_charged=0, idempotent_replay=True)
     return envelope(data, credits_charged=job.credits_required)

@@ -50,9 +50,16 @@ def _file(services: Services, job_id: str, path: str, **extra: Any) -> dict[str,
     }
 
 
+def public_item_id(job_id: str, stem: str) -> str:
+    """Item ids name one item of one job (`<job id>.<document stem>`), so an id never resolves
+    under another job; `document_id` stays the stem the dataset's files are named by."""
+    return f"{job_id}.{stem}"
+
+
 def _item(services: Services, job: Job, row: dict[str, Any]) -> dict[str, Any]:
     return {
-        "item_id": row["item_id"],
+        "item_id": public_item_id(job.job_id, row["item_id"]),
+        "document_id": row["item_id"],
         "item_index": row["item_index"],
         "form_id": row["form_id"],
         "status": "completed",
@@ -98,7 +105,8 @@ def list_items(
 def download_item(job_id: str, item_id: str, services: ServicesDep, principal: ReadPrincipal) -> dict:
     job = ready_job(services, principal.user_id, job_id)
     ensure_item_index(job.spec, services.store, job.job_id)
-    row = find_item(services.store, job_id, job.spec, item_id)
+    owner, _, stem = item_id.partition(".")
+    row = find_item(services.store, job_id, job.spec, stem) if owner == job.job_id else None
     if row is None:
         raise SymageError(404, "item_not_found", f"Item {item_id!r} is not part of this job.")
     item = _item(services, job, row)

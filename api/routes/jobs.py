@@ -3,12 +3,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.access import ReadPrincipal
+from api.access import GeneratePrincipal, ReadPrincipal
 from api.deps import ServicesDep
 from api.downloads import artifact_response, ready_job, serve_archive
 from api.envelope import envelope
 from api.schemas.common import REDIRECT, Envelope, error_responses, file_response
-from api.schemas.jobs import JobDetail, JobSummary
+from api.schemas.jobs import CancelAccepted, JobDetail, JobSummary
 from api.views import job_detail, job_summary
 from symage_pipeline.app import records
 from symage_pipeline.app.records import JOB_STATUSES
@@ -68,6 +68,17 @@ def get_job(job_id: str, services: ServicesDep, principal: ReadPrincipal) -> dic
     job = records.load_job(services.db, principal.user_id, job_id)
     job = records.reconciled(services.db, job, services.submitter.run_status)
     return envelope(job_detail(services.catalog, job))
+
+
+@router.post("/{job_id}/cancel", response_model=Envelope[CancelAccepted], responses=error_responses(409))
+def cancel(job_id: str, services: ServicesDep, principal: GeneratePrincipal) -> dict:
+    """Stop a job and refund what it has not made. A pending job is `canceled` at once (its queued
+    run is dequeued); a running one turns `canceling`, its render steps stop at the next batch of
+    25 documents, and the dataset of what was made is bundled. Idempotent; 409 once it ended."""
+    job, was_pending = records.request_cancel(services.db, principal.user_id, job_id, services.settings.retention)
+    if was_pending and job.dagster_run_id:
+        services.submitter.cancel(job.dagster_run_id)
+    return envelope(CancelAccepted(job_id=job.job_id, status=job.status))
 
 
 @router.get(

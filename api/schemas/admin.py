@@ -21,6 +21,7 @@ class AccountChanges(BaseModel):
     credit_limit: int | None = None
     tier: str | None = None
     feature_flags: list[str] | None = None
+    confirm_above: int | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -47,5 +48,6 @@ class AccountView(Open):
     credit_limit: int | None
     tier: str
     feature_flags: list[str]
+    confirm_above: int | None
     credits_allocated: int
     credits_used: int

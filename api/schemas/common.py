@@ -47,8 +47,12 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         402: "Not enough credits (`insufficient_credits`).",
         403: "The key lacks the scope this route needs, or a signed URL does not verify.",
         404: "Not found in this account.",
-        409: "The job is not in a state that allows this (e.g. not completed yet).",
+        409: "The job is not in a state that allows this (e.g. not completed yet), or an "
+        "Idempotency-Key was reused with another body (`idempotency_key_reused`).",
+        410: "The job's outputs expired (retention, 48 h by default).",
+        413: "The request body is too large (`body_too_large`).",
         422: "Schema errors (`validation_error`) with `details.errors`.",
+        429: "Rate limit exceeded (`rate_limited`); see Retry-After and X-RateLimit-*.",
         503: "The generation run could not be started.",
     }
     return {s: {"model": ErrorResponse, "description": meaning[s]} for s in statuses}

@@ -6,10 +6,19 @@ from api.schemas.common import Open
 
 
 class GenerateAccepted(Open):
-    job_id: str
-    status: str = Field(description="pending: the run is queued.")
-    credits_required: int
+    job_id: str | None = None
+    status: str = Field(
+        description="pending: the run is queued; confirmation_required: re-send with confirmed_credits = cost."
+    )
+    credits_required: int | None = None
+    cost: int | None = Field(None, description="confirmation_required only: the credits this job would reserve.")
+    available_credits: int | None = None
     warnings: list[str] = []
+
+
+class CancelAccepted(Open):
+    job_id: str
+    status: str = Field(description="canceled (it was pending) or canceling (running; stops at the next batch).")
 
 
 class JobSummary(Open):
@@ -42,6 +51,8 @@ class JobDetail(JobSummary):
     worker_count: int | None
     peak_workers: int | None
     throughput_docs_per_min: float | None
+    cancel_requested_at: str | None = None
+    expires_at: str | None = Field(None, description="When the outputs stop being served (410 after).")
 
 
 class FileLink(Open):
@@ -53,7 +64,8 @@ class FileLink(Open):
 
 
 class Item(Open):
-    item_id: str
+    item_id: str = Field(description="Opaque; names this item of this job only.")
+    document_id: str = Field(description="The document stem the dataset's files are named by.")
     item_index: int
     form_id: str
     status: str

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import Open
 from symage_pipeline.errors import SymageError, bad_request
-from symage_pipeline.spec import DEGRADATION_PROFILES, KNOWN_FORMATS
+from symage_pipeline.spec import DEGRADATION_PROFILES, KNOWN_FORMATS, MAX_QUANTITY
 
 TABULAR_FORMATS = ("csv", "json")
 
@@ -20,10 +20,14 @@ class PricingRates(Open):
     bundling: str
 
 
-def _count(body: dict[str, Any], name: str) -> None:
+MAX_FIELD_COUNT = 10_000
+MAX_RECORD_COUNT = MAX_QUANTITY
+
+
+def _count(body: dict[str, Any], name: str, maximum: int) -> None:
     value = body.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise SymageError(422, "validation_error", f"{name} must be a non-negative integer.")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise SymageError(422, "validation_error", f"{name} must be an integer 0..{maximum:,}.")
 
 
 class EstimateRequest(BaseModel):
@@ -31,8 +35,8 @@ class EstimateRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    field_count: int = Field(ge=0)
-    record_count: int = Field(ge=0)
+    field_count: int = Field(ge=0, le=MAX_FIELD_COUNT)
+    record_count: int = Field(ge=0, le=MAX_RECORD_COUNT)
     output_formats: list[str] = Field(description="Document formats, or csv/json for tabular data.")
     degradation_profile: str | None = None
 
@@ -41,8 +45,8 @@ class EstimateRequest(BaseModel):
     def _rules(cls, body: Any) -> Any:
         if not isinstance(body, dict):
             raise bad_request("invalid_body", "The request body must be a JSON object.")
-        _count(body, "field_count")
-        _count(body, "record_count")
+        _count(body, "field_count", MAX_FIELD_COUNT)
+        _count(body, "record_count", MAX_RECORD_COUNT)
         formats = body.get("output_formats")
         if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
             raise SymageError(422, "validation_error", "output_formats must be a list of strings.")

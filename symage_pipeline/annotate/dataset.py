@@ -92,7 +92,7 @@ def dataset_files(
         return writer
 
     shard = 0
-    for item in range(spec.quantity):
+    for item in range(ranges[-1][1]):
         while item >= ranges[shard][1]:
             shard += 1
         split = split_of(item, spec.quantity)

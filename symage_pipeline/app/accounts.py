@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from symage_pipeline.app.db import Account, ApiKey
+from symage_pipeline.app.db import Account, ApiKey, Database
 from symage_pipeline.app.ledger import credits_allocated, credits_used
 from symage_pipeline.app.records import iso
 from symage_pipeline.errors import SymageError, bad_request
@@ -42,7 +43,22 @@ def get_or_create_account(session: Session, user_id: str, default_credits: int |
     return account
 
 
-ACCOUNT_FIELDS = ("credit_limit", "tier", "feature_flags")
+def ensure_account(db: Database, user_id: str, default_credits: int | None) -> Account:
+    """The account, created on first use; two first requests at once both end with the one row."""
+    try:
+        with db.session() as session:
+            return get_or_create_account(session, user_id, default_credits)
+    except IntegrityError:
+        with db.session() as session:
+            return get_account(session, user_id)
+
+
+ACCOUNT_FIELDS = ("credit_limit", "tier", "feature_flags", "confirm_above")
+MAX_CREDITS = 2**62  # every credit amount fits a signed 64-bit column with room for sums
+
+
+def _credit_amount(value: Any) -> bool:
+    return value is None or (not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= MAX_CREDITS)
 
 
 def check_account_changes(changes: dict[str, Any]) -> None:
@@ -50,10 +66,10 @@ def check_account_changes(changes: dict[str, Any]) -> None:
     unknown = sorted(set(changes) - set(ACCOUNT_FIELDS))
     if unknown:
         raise bad_request("invalid_account_field", f"Unknown account field(s): {', '.join(unknown)}")
-    if "credit_limit" in changes:
-        limit = changes["credit_limit"]
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-            raise bad_request("invalid_credit_limit", "credit_limit must be a non-negative integer or null.")
+    if "credit_limit" in changes and not _credit_amount(changes["credit_limit"]):
+        raise bad_request("invalid_credit_limit", f"credit_limit must be an integer 0..{MAX_CREDITS} or null.")
+    if "confirm_above" in changes and not _credit_amount(changes["confirm_above"]):
+        raise bad_request("invalid_confirm_above", f"confirm_above must be an integer 0..{MAX_CREDITS} or null.")
     if "tier" in changes and changes["tier"] not in TIERS:
         raise bad_request("invalid_tier", f"tier must be one of {', '.join(TIERS)}.")
     if "feature_flags" in changes:
@@ -69,6 +85,8 @@ def update_account(session: Session, user_id: str, changes: dict[str, Any], defa
         account.credit_limit = changes["credit_limit"]
     if "tier" in changes:
         account.tier = changes["tier"]
+    if "confirm_above" in changes:
+        account.confirm_above = changes["confirm_above"]
     if "feature_flags" in changes:
         account.feature_flags = sorted(set(changes["feature_flags"]))
     account.updated_at = datetime.now(UTC)
@@ -88,6 +106,7 @@ def account_view(session: Session, account: Account) -> dict[str, Any]:
         "credit_limit": account.credit_limit,
         "tier": account.tier,
         "feature_flags": list(account.feature_flags),
+        "confirm_above": account.confirm_above,
         "credits_allocated": credits_allocated(session, account.user_id),
         "credits_used": credits_used(session, account.user_id),
         "created_at": iso(account.created_at),

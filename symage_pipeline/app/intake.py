@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import delete
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from symage_pipeline.app import pricing
-from symage_pipeline.app.accounts import get_or_create_account
-from symage_pipeline.app.db import CreditEntry, Database, Job
+from symage_pipeline.app.accounts import ensure_account
+from symage_pipeline.app.db import Account, CreditEntry, Database, IdempotencyKey, Job, Webhook
+from symage_pipeline.app.idempotency import check_key, remember, replayed_job_id, request_hash
 from symage_pipeline.app.ledger import available_credits, reserve
+from symage_pipeline.app.webhooks import subscribe_job
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.coherence.scenarios import validate_fill_scenarios
 from symage_pipeline.errors import SymageError, bad_request
@@ -44,7 +48,8 @@ from symage_pipeline.spec import (
     GenerationSpec,
 )
 
-TOP_LEVEL_KNOBS = ("ink_color", "ink_color_distribution", "writer_consistency", "realism_level", "webhook_url")
+# Top-level request fields that shape the documents (kept in the spec's config as `request_options`).
+TOP_LEVEL_KNOBS = ("ink_color", "ink_color_distribution", "writer_consistency", "realism_level")
 OutputFormat = Literal[KNOWN_FORMATS]  # type: ignore[valid-type]
 
 
@@ -232,7 +237,12 @@ class GenerateRequest(BaseModel):
     ink_color_distribution: dict[str, int] | None = Field(None, description="Weights per ink colour, summing to 100.")
     writer_consistency: Literal[WRITER_CONSISTENCY] | None = None  # type: ignore[valid-type]
     realism_level: str | None = Field(None, deprecated=True, description="Accepted and ignored.")
-    webhook_url: str | None = None
+    webhook_url: str | None = Field(
+        None, max_length=2048, description="Creates a subscription to this job's job.completed / job.failed."
+    )
+    confirmed_credits: int | None = Field(
+        None, ge=0, lt=2**62, description="The `cost` of a `confirmation_required` answer, to accept it."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -286,6 +296,22 @@ def price(spec: GenerationSpec, catalog: Catalog) -> int:
     )
 
 
+@dataclass(frozen=True)
+class Admission:
+    """What `create_job` decided: a new job, the job an `Idempotency-Key` already made (`replay`),
+    or a quote the caller must confirm (`confirmation`, no job made)."""
+
+    job: Job | None
+    replay: bool = False
+    confirmation: dict[str, Any] | None = None
+
+
+def _lock_account(user_id: str) -> Callable[[Session], object]:
+    return lambda session: session.execute(
+        select(Account.user_id).where(Account.user_id == user_id).with_for_update()
+    ).all()
+
+
 def create_job(
     *,
     db: Database,
@@ -295,15 +321,22 @@ def create_job(
     user_id: str,
     request: GenerateRequest,
     created_via: str = "api_key",
-) -> Job:
-    with db.session() as session:
-        account = get_or_create_account(session, user_id, settings.default_credits)
-        flags = list(account.feature_flags)
-    spec = request.to_spec(catalog, flags)
+    idempotency_key: str | None = None,
+) -> Admission:
+    """Check, price and admit one request. The idempotency lookup, the credit check, the reserve
+    and the Job row are one serialized transaction per account, so concurrent requests can never
+    admit more than the account has, nor make two jobs for one key."""
+    key = check_key(idempotency_key)
+    account = ensure_account(db, user_id, settings.default_credits)
+    spec = request.to_spec(catalog, list(account.feature_flags))
     cost = price(spec, catalog)
+    digest = request_hash(request.model_dump(mode="json", exclude_none=True, exclude={"confirmed_credits"}))
     job_id = str(uuid.uuid4())
-    with db.session() as session:
-        account = get_or_create_account(session, user_id, settings.default_credits)
+    with db.serialized(_lock_account(user_id)) as session:
+        if key and (existing := replayed_job_id(session, user_id, key, digest)):
+            return Admission(session.get(Job, existing), replay=True)
+        account = session.get(Account, user_id)
+        assert account is not None
         available = available_credits(session, account)
         if available is not None and cost > available:
             raise SymageError(
@@ -311,6 +344,10 @@ def create_job(
                 "insufficient_credits",
                 f"This job needs {cost:,} credits; {max(available, 0):,} are available.",
                 {"credits_required": cost, "available_credits": max(available, 0)},
+            )
+        if account.confirm_above is not None and cost > account.confirm_above and request.confirmed_credits != cost:
+            return Admission(
+                None, confirmation={"status": "confirmation_required", "cost": cost, "available_credits": available}
             )
         job = Job.for_spec(
             spec,
@@ -323,16 +360,28 @@ def create_job(
         session.add(job)
         session.flush()
         reserve(session, job)
+        if key:
+            remember(session, user_id, key, digest, job_id)
+        if request.webhook_url:
+            subscribe_job(session, settings, user_id, job_id, request.webhook_url)
     try:
         run_id = launcher.submit(job_id, spec)
     except Exception as exc:
-        with db.session() as session:
-            session.execute(delete(CreditEntry).where(CreditEntry.job_id == job_id))
-            session.execute(delete(Job).where(Job.job_id == job_id))
+        forget_job(db, job_id)
         raise SymageError(503, "run_submission_failed", f"Could not start the generation run: {exc}") from exc
     with db.session() as session:
         stored = session.get(Job, job_id)
         assert stored is not None
         if run_id and not stored.dagster_run_id:
             stored.dagster_run_id = run_id
-        return stored
+        return Admission(stored)
+
+
+def forget_job(db: Database, job_id: str) -> None:
+    """Remove every trace of a job whose run could not be submitted."""
+    with db.session() as session:
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.job_id == job_id))
+        for webhook in session.scalars(select(Webhook).where(Webhook.job_id == job_id)):
+            session.delete(webhook)
+        session.execute(delete(CreditEntry).where(CreditEntry.job_id == job_id))
+        session.execute(delete(Job).where(Job.job_id == job_id))

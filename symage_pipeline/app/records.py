@@ -15,29 +15,38 @@ from sqlalchemy import and_, func, or_, select, update
 from symage_pipeline.app.cursors import decode_cursor, encode_cursor, invalid_cursor
 from symage_pipeline.app.db import CreditEntry, Database, Job
 from symage_pipeline.app.ledger import settle
-from symage_pipeline.errors import not_found
+from symage_pipeline.app.webhooks import enqueue_job_event
+from symage_pipeline.errors import SymageError, not_found
 
 TERMINAL = ("completed", "failed", "canceled", "expired", "skipped")
+# Terminal states whose outputs (what was made) can be downloaded until they expire.
+DOWNLOADABLE = ("completed", "canceled", "failed")
+UNCANCELABLE = ("completed", "failed", "expired", "skipped")
 FAILED_RUN_STATUSES = ("FAILURE", "CANCELED")  # Dagster run statuses that end a job as failed
 JOB_STATUSES = ("pending", "generating", "completed", "failed", "expired", "canceling", "canceled", "skipped")
 
 
 class JobTracker:
-    """What a run may do to its Job row. Every method is one short transaction."""
+    """What a run may do to its Job row. Every method is one short transaction; terminal
+    transitions settle the ledger and queue the job's webhook deliveries in that transaction."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, retention: timedelta = timedelta(hours=48)):
         self.db = db
+        self.retention = retention
 
-    def start(self, job_id: str, *, run_id: str | None, worker_count: int) -> None:
+    def start(self, job_id: str, *, run_id: str | None, worker_count: int) -> bool:
+        """Mark the job generating; False if it already ended (canceled before its run started)."""
         with self.db.session() as session:
             job = session.get(Job, job_id)
             if job is None or job.status in TERMINAL:
-                return
-            job.status = "generating"
+                return False
+            if job.status == "pending":
+                job.status = "generating"
             job.started_at = job.started_at or datetime.now(UTC)
             job.dagster_run_id = run_id or job.dagster_run_id
             job.worker_count = worker_count
             job.peak_workers = max(job.peak_workers or 0, worker_count)
+            return True
 
     def add_progress(self, job_id: str, documents: int) -> None:
         with self.db.session() as session:
@@ -45,30 +54,99 @@ class JobTracker:
                 update(Job).where(Job.job_id == job_id).values(documents_done=Job.documents_done + documents)
             )
 
-    def complete(self, job_id: str, *, bundle_layout: str = "single") -> None:
+    def cancel_requested(self, job_id: str) -> bool:
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            return job is None or job.cancel_requested_at is not None or job.status in TERMINAL
+
+    def _finish(self, job: Job, status: str) -> None:
+        job.status = status
+        job.completed_at = datetime.now(UTC)
+        job.expires_at = job.completed_at + self.retention
+
+    def complete(
+        self,
+        job_id: str,
+        *,
+        bundle_layout: str = "single",
+        documents: int | None = None,
+        download_urls: list[dict[str, str]] | None = None,
+    ) -> str | None:
+        """The dataset is bundled: `completed`, or `canceled` (with what was made) when a cancel
+        was requested. Returns the status set, None if the job had already ended."""
         with self.db.session() as session:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None or job.status in TERMINAL:
-                return
-            job.status = "completed"
-            job.documents_done = job.documents_total
+                return None
             job.bundle_layout = bundle_layout
-            job.completed_at = datetime.now(UTC)
+            if job.cancel_requested_at is not None:
+                job.documents_done = job.documents_total if documents is None else documents
+                self._finish(job, "canceled")
+                settle(session, job)
+                return job.status
+            job.documents_done = job.documents_total
+            self._finish(job, "completed")
             settle(session, job)
+            enqueue_job_event(session, job, "job.completed", download_urls or [])
+            return job.status
 
     def fail(self, job_id: str, error: str) -> None:
         with self.db.session() as session:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None or job.status in TERMINAL:
                 return
-            job.status = "failed"
             job.error = error[:2000]
-            job.completed_at = datetime.now(UTC)
+            self._finish(job, "failed")
             settle(session, job)
+            enqueue_job_event(session, job, "job.failed")
 
     def get(self, job_id: str) -> Job | None:
         with self.db.session() as session:
             return session.get(Job, job_id)
+
+
+def request_cancel(db: Database, user_id: str, job_id: str, retention: timedelta) -> tuple[Job, bool]:
+    """Cancel a job: a pending one ends `canceled` at once (all credits refunded), a running one
+    turns `canceling` and its render steps stop at the next batch. Idempotent for jobs already
+    canceling or canceled; 409 for jobs that ended otherwise. Returns the job and whether it
+    was pending (its queued run must then be dequeued)."""
+    with db.session() as session:
+        job = session.get(Job, job_id, with_for_update=True)
+        if job is None or job.user_id != user_id:
+            raise not_found("job_not_found", "Job not found in this account")
+        if job.status in UNCANCELABLE:
+            raise SymageError(
+                409, "job_not_cancelable", f"This job is {job.status}; only running jobs can be canceled."
+            )
+        if job.status in ("canceling", "canceled"):
+            return job, False
+        job.cancel_requested_at = datetime.now(UTC)
+        if job.status == "pending":
+            JobTracker(db, retention)._finish(job, "canceled")
+            settle(session, job)
+            return job, True
+        job.status = "canceling"
+        return job, False
+
+
+def due_for_expiry(db: Database, now: datetime | None = None, limit: int = 500) -> list[str]:
+    """Terminal jobs past `expires_at` that are not yet `expired` (the API already answers 410)."""
+    moment = now or datetime.now(UTC)
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(Job.job_id)
+                .where(Job.expires_at <= moment, Job.status.in_(DOWNLOADABLE))
+                .order_by(Job.expires_at)
+                .limit(limit)
+            )
+        )
+
+
+def mark_expired(db: Database, job_id: str) -> None:
+    """After its files are deleted: the job reads `expired` for good."""
+    with db.session() as session:
+        session.execute(update(Job).where(Job.job_id == job_id, Job.status.in_(DOWNLOADABLE)).values(status="expired"))
 
 
 def progress(job: Job) -> float:
@@ -98,6 +176,10 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def is_past(moment: datetime | None) -> bool:
+    return moment is not None and _aware(moment) <= datetime.now(UTC)
+
+
 def iso(moment: datetime | None) -> str | None:
     return _aware(moment).isoformat() if moment else None
 
@@ -118,6 +200,8 @@ def reconciled(db: Database, job: Job, run_status: Callable[[str], str | None]) 
     if job.status in TERMINAL or not job.dagster_run_id:
         return job
     status = run_status(job.dagster_run_id)
+    if status == "SUCCESS" and job.status == "canceling":
+        return job  # the notify step is about to record it
     if status in FAILED_RUN_STATUSES:
         JobTracker(db).fail(job.job_id, f"Dagster run {job.dagster_run_id} ended {status.lower()}")
         return load_job(db, job.user_id, job.job_id)
@@ -138,6 +222,8 @@ def list_jobs(
     query = select(Job).where(Job.user_id == user_id)
     if status:
         query = query.where(Job.status == status)
+    if form_id:
+        query = query.where(Job.primary_form_id == form_id)
     if cursor:
         created, job_id = decode_cursor(cursor, "jobs", 2)
         try:
@@ -147,8 +233,6 @@ def list_jobs(
         query = query.where(or_(Job.created_at < moment, and_(Job.created_at == moment, Job.job_id < job_id)))
     with db.session() as session:
         rows = list(session.scalars(query.order_by(Job.created_at.desc(), Job.job_id.desc()).limit(limit + 1)))
-    if form_id:
-        rows = [j for j in rows if j.form_ids and j.form_ids[0] == form_id]
     has_more = len(rows) > limit
     page = rows[:limit]
     next_cursor = encode_cursor("jobs", iso(page[-1].created_at) or "", page[-1].job_id) if has_more else None

@@ -43,7 +43,8 @@ def verify(
     settings: Settings, key: str, expires: str | None, signature: str | None, *, now: float | None = None
 ) -> None:
     """Raise 403 unless ``signature`` is this server's for (key, expires) and ``expires`` is ahead."""
-    if not expires or not signature or not expires.isdigit():
+    # ASCII digits of bounded length only: `int()` accepts "²" and 5,000-digit strings cost or fail.
+    if not expires or not signature or not (expires.isascii() and expires.isdigit() and len(expires) <= 12):
         raise SymageError(403, "invalid_signature", "This file URL is not signed.")
     expected = _digest(settings.secret("url_signing_key"), key, int(expires))
     if not hmac.compare_digest(expected, signature):

@@ -83,9 +83,12 @@ class DatasetInfo:
     layout: str = "single"
 
 
-def ground_truth_records(spec: GenerationSpec, store: ArtifactStore, job_id: str) -> Iterator[dict]:
-    """Every document's ground truth in item order, streamed: keys are computed, not listed."""
-    for item_index in range(spec.quantity):
+def ground_truth_records(
+    spec: GenerationSpec, store: ArtifactStore, job_id: str, items: int | None = None
+) -> Iterator[dict]:
+    """Every document's ground truth in item order (of the first `items` items), streamed: keys are
+    computed, not listed."""
+    for item_index in range(spec.quantity if items is None else items):
         for form_id in spec.form_ids:
             yield json.loads(
                 store.get_bytes(ground_truth_key(job_id, document_stem(form_id, item_index, spec.quantity)))
@@ -239,7 +242,9 @@ def _archive(
 # ------------------------------------------------------------------------------------ the build
 
 
-def _write_flat_downloads(spec: GenerationSpec, catalog: Catalog, store: ArtifactStore, job_id: str) -> None:
+def _write_flat_downloads(
+    spec: GenerationSpec, catalog: Catalog, store: ArtifactStore, job_id: str, items: int | None = None
+) -> None:
     """data.json and data.csv stream to the store record by record: memory stays flat."""
     columns = csv_columns(spec, catalog)
     with (
@@ -250,7 +255,7 @@ def _write_flat_downloads(spec: GenerationSpec, catalog: Catalog, store: Artifac
         writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         json_sink.write(b"[")
-        for n, record in enumerate(ground_truth_records(spec, store, job_id)):
+        for n, record in enumerate(ground_truth_records(spec, store, job_id, items)):
             writer.writerow(csv_row(record))
             json_sink.write((b"," if n else b"") + json.dumps(record, ensure_ascii=False, sort_keys=True).encode())
         json_sink.write(b"]")
@@ -258,12 +263,14 @@ def _write_flat_downloads(spec: GenerationSpec, catalog: Catalog, store: Artifac
         text.detach()
 
 
-def item_ranges(spec: GenerationSpec, shard_size: int | None) -> list[tuple[int, int]]:
-    """Shard item ranges: whole items per shard (an identity's forms stay together)."""
+def item_ranges(spec: GenerationSpec, shard_size: int | None, items: int | None = None) -> list[tuple[int, int]]:
+    """Shard item ranges: whole items per shard (an identity's forms stay together), over the first
+    `items` items (all by default)."""
+    made = spec.quantity if items is None else items
     if not shard_size or spec.documents_total <= shard_size:
-        return [(0, spec.quantity)]
+        return [(0, made)]
     per = max(1, shard_size // len(spec.form_ids))
-    return [(start, min(start + per, spec.quantity)) for start in range(0, spec.quantity, per)]
+    return [(start, min(start + per, made)) for start in range(0, spec.quantity, per) if start < made] or [(0, 0)]
 
 
 def build_dataset(
@@ -275,15 +282,22 @@ def build_dataset(
     generated_at: datetime,
     created_via: str = "api_key",
     shard_size: int | None = None,
+    items: int | None = None,
 ) -> DatasetInfo:
+    """Bundle the job's files. `items` < quantity bundles only the first `items` items: what a
+    canceled job made (later items a parallel chunk left are not part of it)."""
     prefix = files_prefix(job_id)
+    made = spec.quantity if items is None else items
+    parse = stem_parser(spec)
     all_paths = [k[len(prefix) + 1 :] for k in store.list(prefix)]
+    if made < spec.quantity:
+        all_paths = [p for p in all_paths if (hit := parse(p)) is None or hit[0] < made]
     # The work area holds what chunks left for this step; it is not part of the dataset.
     rel_paths = [p for p in all_paths if not p.startswith(f"{WORK_DIR}/")]
-    _write_flat_downloads(spec, catalog, store, job_id)
-    ranges = item_ranges(spec, shard_size)
+    _write_flat_downloads(spec, catalog, store, job_id, made)
+    ranges = item_ranges(spec, shard_size, made)
     layout = "single" if len(ranges) == 1 else "sharded"
-    parse = stem_parser(spec)
+    documents_made = made * len(spec.form_ids)
 
     with tempfile.TemporaryDirectory(prefix="symage-bundle-") as tmp:
         extra = dataset_files(spec, catalog, store, prefix, frozenset(all_paths), Path(tmp), ranges)
@@ -319,7 +333,7 @@ def build_dataset(
                 [("README.md", card), ("ground_truth/data.csv", csv_source), *entries],
                 layout=layout,
                 archive={"kind": "dataset"},
-                documents=spec.documents_total,
+                documents=documents_made,
             )
             top["dataset"] = {"key": dataset_key(job_id), "size_bytes": size}
             total = size
@@ -394,7 +408,7 @@ def build_dataset(
     top.update(
         {
             "total_bytes": total,
-            "document_count": spec.documents_total,
+            "document_count": documents_made,
             "quantity": spec.quantity,
             "file_count": files,
             "labels": _labels(spec, catalog),
@@ -406,7 +420,7 @@ def build_dataset(
     )
     store.put_bytes(manifest_key(job_id), _json(top))
     key = dataset_key(job_id) if layout == "single" else manifest_key(job_id)
-    return DatasetInfo(job_id, key, total, spec.documents_total, files, layout)
+    return DatasetInfo(job_id, key, total, documents_made, files, layout)
 
 
 def _shard_lookup(ranges: Sequence[tuple[int, int]]):  # type: ignore[no-untyped-def]

@@ -69,7 +69,8 @@ def generate(
                 user_id="local",
                 request=GenerateRequest.model_validate(body),
                 created_via="cli",
-            )
+            ).job
+            assert job is not None  # local accounts are unlimited and never ask for confirmation
         except SymageError as exc:
             raise fail(exc) from exc
         tracker = JobTracker(db)

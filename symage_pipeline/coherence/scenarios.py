@@ -37,6 +37,7 @@ _NAME_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
 _FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _GLOB_RE = re.compile(r"^[a-z0-9_.*?\[\]!-]+$")
 _KEYS = frozenset({"name", "weight", "default_stage", "prefilled", "blank", "values"})
+MAX_WEIGHT = 1e6  # weights are relative shares; a bound keeps their sum finite
 Scalar = str | int | float | bool
 
 
@@ -95,8 +96,10 @@ def _scenario(raw: Any, i: int) -> Scenario:
         raise _bad(f"{where}.name must match ^[a-z0-9_-]{{1,64}}$, got {name!r}.")
     where = f"fill_scenarios[{i}] ({name!r})"
     weight = raw.get("weight", 1)
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight) or weight <= 0:
-        raise _bad(f"{where}.weight must be a positive number, got {weight!r}.")
+    # Compared, never converted, before the bound: float(10**400) overflows.
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= MAX_WEIGHT:
+        shown = weight if not isinstance(weight, int) or abs(weight) < 10**12 else "a huge integer"
+        raise _bad(f"{where}.weight must be a positive number up to {MAX_WEIGHT:g}, got {shown!r}.")
     default_stage = raw.get("default_stage", "completed")
     if default_stage not in DEFAULT_STAGES:
         raise _bad(f"{where}.default_stage must be 'completed' or 'blank', got {default_stage!r}.")

@@ -11,6 +11,7 @@ from typing import Any
 import dagster as dg
 
 from symage_pipeline import pipeline
+from symage_pipeline.app.signing import file_url
 from symage_pipeline.bundle import DatasetInfo, build_dataset
 from symage_pipeline.defs.execution import ExecutionPlan
 from symage_pipeline.defs.names import JOB_ID_TAG, JOB_NAME
@@ -22,8 +23,9 @@ from symage_pipeline.defs.resources import (
     resource_config,
 )
 from symage_pipeline.document import FilledDocument
+from symage_pipeline.keys import download_key
 from symage_pipeline.pipeline import Chunk, ChunkResult, RenderedChunk
-from symage_pipeline.settings import Settings
+from symage_pipeline.settings import Settings, get_settings
 from symage_pipeline.spec import GenerationSpec
 
 
@@ -94,7 +96,8 @@ def run_config(
 
 @dg.op(out=dg.DynamicOut(Chunk))
 def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppDatabaseResource):
-    app_db.tracker.start(config.job_id, run_id=context.run_id, worker_count=config.plan.workers)
+    if not app_db.tracker.start(config.job_id, run_id=context.run_id, worker_count=config.plan.workers):
+        raise dg.Failure(f"job {config.job_id} ended (canceled) before its run started", allow_retries=False)
     chunks = pipeline.plan_chunks(config.job_id, config.spec.to_spec(), config.plan.chunk_size, config.plan.shard_size)
     context.log.info(f"{config.spec.quantity} items in {len(chunks)} chunks of up to {config.plan.chunk_size}")
     for chunk in chunks:
@@ -123,7 +126,12 @@ def render(
     chunk, docs = documents
     tracker = app_db.tracker
     return pipeline.render_chunk(
-        catalog.catalog, artifacts.store, chunk, docs, on_progress=lambda n: tracker.add_progress(chunk.job_id, n)
+        catalog.catalog,
+        artifacts.store,
+        chunk,
+        docs,
+        on_progress=lambda n: tracker.add_progress(chunk.job_id, n),
+        should_stop=lambda: tracker.cancel_requested(chunk.job_id),
     )
 
 
@@ -151,6 +159,7 @@ def bundle(
         generated_at=datetime.now(UTC),
         created_via=job.created_via if job else "api_key",
         shard_size=chunk.shard_size,
+        items=items_made(results),
     )
     context.add_output_metadata(
         {"documents": info.documents, "files": info.files, "zip_bytes": info.size_bytes, "layout": info.layout}
@@ -158,9 +167,37 @@ def bundle(
     return info
 
 
+def items_made(results: list[ChunkResult]) -> int | None:
+    """None when every chunk made all its items; else the items [0, n) that were all made (a
+    cancel stops each chunk early, so parallel chunks can leave gaps after the first short one)."""
+    ordered = sorted(results, key=lambda r: r.chunk.start)
+    forms = len(ordered[0].chunk.spec.form_ids)
+    made = 0
+    for result in ordered:
+        items = result.documents // forms
+        if result.chunk.start != made:
+            break
+        made += items
+        if items < result.chunk.stop - result.chunk.start:
+            break
+    return None if made == ordered[0].chunk.spec.quantity else made
+
+
 @dg.op
-def notify(app_db: AppDatabaseResource, dataset: DatasetInfo) -> None:
-    app_db.tracker.complete(dataset.job_id, bundle_layout=dataset.layout)
+def notify(artifacts: ArtifactStoreResource, app_db: AppDatabaseResource, dataset: DatasetInfo) -> None:
+    """Records the terminal state; the job's webhook deliveries are queued in the same transaction."""
+    settings = get_settings()
+    urls = [
+        {"filename": name, "url": file_url(settings, artifacts.store, key)}
+        for name, key in (
+            (f"{dataset.job_id}_dataset.zip" if dataset.layout == "single" else "manifest.json", dataset.key),
+            ("data.json", download_key(dataset.job_id, "json")),
+            ("data.csv", download_key(dataset.job_id, "csv")),
+        )
+    ]
+    app_db.tracker.complete(
+        dataset.job_id, bundle_layout=dataset.layout, documents=dataset.documents, download_urls=urls
+    )
 
 
 @dg.failure_hook(required_resource_keys={"app_db"})

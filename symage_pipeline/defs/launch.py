@@ -38,6 +38,10 @@ class RunSubmitter(ABC):
     @abstractmethod
     def run_status(self, run_id: str) -> str | None: ...
 
+    def cancel(self, run_id: str) -> None:  # noqa: B027 - optional hook
+        """Dequeue (or stop) a run whose job was canceled before it started. In-process runs need
+        nothing: their plan step sees the canceled job and ends the run."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         pass
 
@@ -130,6 +134,11 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
         instance.submit_run(run.run_id, context)
         return run.run_id
 
+    def cancel(self, run_id: str) -> None:
+        run = self.instance.get_run_by_id(run_id)
+        if run is not None and not run.is_finished:
+            self.instance.run_coordinator.cancel_run(run_id)
+
     def close(self) -> None:
         if self._workspace is not None:
             self._workspace.__exit__(None, None, None)
@@ -216,6 +225,9 @@ class RoutingSubmitter(RunSubmitter):
 
     def run_status(self, run_id: str) -> str | None:
         return self.queued.run_status(run_id)
+
+    def cancel(self, run_id: str) -> None:
+        self.queued.cancel(run_id)
 
     def close(self) -> None:
         self.fast.close()

@@ -32,7 +32,7 @@ class AppDatabaseResource(dg.ConfigurableResource):
     @property
     def tracker(self) -> JobTracker:
         assert self._db is not None, "resource used outside execution"
-        return JobTracker(self._db)
+        return JobTracker(self._db, get_settings().retention)
 
 
 class ArtifactStoreResource(dg.ConfigurableResource):

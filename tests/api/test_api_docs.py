@@ -15,10 +15,14 @@ def test_every_post_has_a_request_schema_and_every_200_a_response_schema(api) ->
     schema = _schema(api)
     operations = [(path, method, op) for path, item in schema["paths"].items() for method, op in item.items()]
     assert len(operations) >= 20
+    bodyless = ("/cancel", "/rotate", "/test", "/retry")  # actions: the client posts them empty
     for path, method, op in operations:
-        if method == "post":
+        if method == "post" and not path.endswith(bodyless):
             body = op["requestBody"]["content"]["application/json"]["schema"]
             assert "$ref" in body, (path, body)
+        if method == "delete":
+            assert "204" in op["responses"], path
+            continue
         ok = op["responses"]["200"]["content"]
         assert all(media.get("schema") for media in ok.values()), (path, method, ok)
         assert all(media["schema"] != {} for media in ok.values()), (path, method)

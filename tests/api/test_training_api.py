@@ -71,7 +71,7 @@ def test_items_list_with_signed_urls_that_work_without_a_key(api, ml_key) -> Non
     )
     job_id = job["job_id"]
     first = api.client.get(f"/api/v1/jobs/{job_id}/items?limit=4", headers=api.auth(ml_key)).json()
-    assert [i["item_id"] for i in first["data"]] == [
+    assert [i["document_id"] for i in first["data"]] == [
         "irs_w2_2025_000000",
         "irs_f1040_2024_000000",
         "irs_w2_2025_000001",
@@ -131,8 +131,15 @@ def test_items_list_with_signed_urls_that_work_without_a_key(api, ml_key) -> Non
 
     one = api.client.get(f"/api/v1/jobs/{job_id}/items/{item['item_id']}/download", headers=api.auth(ml_key))
     assert [f["filename"] for f in one.json()["data"]["files"]] == names
-    missing = api.client.get(f"/api/v1/jobs/{job_id}/items/irs_w2_2025_000099/download", headers=api.auth(ml_key))
+    assert all(i["item_id"] == f"{job_id}.{i['document_id']}" for i in first["data"])
+    missing = api.client.get(
+        f"/api/v1/jobs/{job_id}/items/{job_id}.irs_w2_2025_000099/download", headers=api.auth(ml_key)
+    )
     assert missing.status_code == 404
+    # An item id names one item of one job: the bare stem, or another job's id, resolves nowhere.
+    for other in ("irs_w2_2025_000000", f"{'0' * 8}-0000-0000-0000-{'0' * 12}.irs_w2_2025_000000"):
+        response = api.client.get(f"/api/v1/jobs/{job_id}/items/{other}/download", headers=api.auth(ml_key))
+        assert response.status_code == 404 and response.json()["detail"]["code"] == "item_not_found"
     assert api.client.get(f"/api/v1/jobs/{job_id}/items", headers=api.auth(api.key("intruder"))).status_code == 404
 
     downloads = api.client.get(f"/api/v1/jobs/{job_id}/downloads", headers=api.auth(ml_key)).json()["data"]

@@ -26,6 +26,8 @@ class Account(Base):
     credit_limit: Mapped[int | None] = mapped_column(BigInteger)
     tier: Mapped[str] = mapped_column(String(20), default="free")
     feature_flags: Mapped[list[str]] = mapped_column(default=list)
+    # Jobs costing more than this many credits need `confirmed_credits` (spend confirmation); None = never.
+    confirm_above: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -50,12 +52,17 @@ class ApiKey(Base):
 
 class Job(Base):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_user_created", "user_id", "created_at", "job_id"),)
+    __table_args__ = (
+        Index("ix_jobs_user_created", "user_id", "created_at", "job_id"),
+        Index("ix_jobs_user_form_created", "user_id", "primary_form_id", "created_at"),
+    )
 
     job_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("accounts.user_id"))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     form_ids: Mapped[list[str]] = mapped_column()
+    # form_ids[0], as a column so `GET /jobs?form_id=` filters inside the query (before the LIMIT).
+    primary_form_id: Mapped[str | None] = mapped_column(String(100))
     output_formats: Mapped[list[str]] = mapped_column()
     quantity: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int | None] = mapped_column(BigInteger)
@@ -75,6 +82,9 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column()
     completed_at: Mapped[datetime | None] = mapped_column()
+    cancel_requested_at: Mapped[datetime | None] = mapped_column()
+    # When a terminal job's outputs stop being served (and a schedule removes them): completed_at + retention.
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
 
     @classmethod
     def for_spec(
@@ -86,6 +96,7 @@ class Job(Base):
             user_id=user_id,
             status="pending",
             form_ids=list(spec.form_ids),
+            primary_form_id=spec.form_ids[0],
             output_formats=list(spec.output_formats),
             quantity=spec.quantity,
             seed=requested_seed,
@@ -118,3 +129,52 @@ class CreditEntry(Base):
     kind: Mapped[str] = mapped_column(String(10))  # reserve | charge | refund
     amount: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """One `Idempotency-Key` of one account: the job it made and a hash of the body that made it."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Webhook(Base):
+    __tablename__ = "webhooks"
+
+    webhook_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("accounts.user_id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[list[str]] = mapped_column()
+    description: Mapped[str | None] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(100))
+    secret_prefix: Mapped[str] = mapped_column(String(20))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # An inline `webhook_url` subscription hears only its own job.
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebhookDelivery(Base):
+    """The outbox: written with the job's terminal state, sent (and retried) by the sender."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+
+    delivery_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(ForeignKey("webhooks.webhook_id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    payload: Mapped[str] = mapped_column(Text)  # the exact bytes signed and sent
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -61,6 +61,19 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A unit of work: committed on success, rolled back on any exception."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def serialized(self, lock: Callable[[Session], object]) -> Iterator[Session]:
+        """A unit of work that runs alone among its kind: a check and a write that must not interleave
+        (the credit check and the reserve). On SQLite the transaction starts `BEGIN IMMEDIATE` (the
+        write lock is taken before the first read); elsewhere `lock(session)` takes a row lock
+        (`SELECT … FOR UPDATE`) before anything is read."""
+        with self.session() as session:
+            if self.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                lock(session)
             yield session
 
     def dispose(self) -> None:
