@@ -2,7 +2,6 @@
 scope) and the manual's (`/api/internal/webhooks`, the web app's session: `x-user-id` with
 `X-Internal-Token`). One set of handlers serves both; only who the caller is differs."""
 
-
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -13,6 +12,7 @@ from api.deps import ServicesDep
 from api.envelope import envelope
 from api.schemas.common import Envelope, error_responses
 from api.schemas.webhooks import DeliveryView, WebhookCreate, WebhookUpdate, WebhookView
+from symage_pipeline.app import accounts
 from symage_pipeline.app import webhooks as hooks
 
 
@@ -34,6 +34,7 @@ def build_router(prefix: str, who: Callable[..., str], *, in_schema: bool) -> AP
     def create(body: WebhookCreate, user_id: User, services: ServicesDep) -> dict:
         """Subscribe a URL; the signing secret is in this answer only."""
         with services.db.session() as session:
+            accounts.get_or_create_account(session, user_id, services.settings.default_credits)
             webhook, secret = hooks.create_webhook(
                 session, services.settings, user_id, body.url, body.events, body.description
             )

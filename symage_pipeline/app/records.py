@@ -64,14 +64,7 @@ class JobTracker:
         job.completed_at = datetime.now(UTC)
         job.expires_at = job.completed_at + self.retention
 
-    def complete(
-        self,
-        job_id: str,
-        *,
-        bundle_layout: str = "single",
-        documents: int | None = None,
-        download_urls: list[dict[str, str]] | None = None,
-    ) -> str | None:
+    def complete(self, job_id: str, *, bundle_layout: str = "single", documents: int | None = None) -> str | None:
         """The dataset is bundled: `completed`, or `canceled` (with what was made) when a cancel
         was requested. Returns the status set, None if the job had already ended."""
         with self.db.session() as session:
@@ -87,7 +80,7 @@ class JobTracker:
             job.documents_done = job.documents_total
             self._finish(job, "completed")
             settle(session, job)
-            enqueue_job_event(session, job, "job.completed", download_urls or [])
+            enqueue_job_event(session, job, "job.completed")
             return job.status
 
     def fail(self, job_id: str, error: str) -> None:

@@ -22,7 +22,7 @@ import json
 import secrets
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +34,7 @@ from symage_pipeline.app.cursors import decode_cursor, encode_cursor
 from symage_pipeline.app.db import Database, Job, Webhook, WebhookDelivery
 from symage_pipeline.errors import SymageError, bad_request, not_found
 from symage_pipeline.settings import Settings
+from symage_pipeline.storage import ArtifactStore
 
 EVENTS = ("job.completed", "job.failed", "batch.completed", "batch.exhausted")
 JOB_EVENTS = ("job.completed", "job.failed")  # what an inline `webhook_url` subscribes to
@@ -287,7 +288,7 @@ def _enqueue(session: Session, webhook: Webhook, event: str, job_id: str | None,
     return delivery_id
 
 
-def job_event_data(job: Job, download_urls: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+def job_event_data(job: Job) -> dict[str, Any]:
     return {
         "job_id": job.job_id,
         "status": job.status,
@@ -297,13 +298,16 @@ def job_event_data(job: Job, download_urls: Sequence[dict[str, str]] = ()) -> di
         "credits_charged": job.credits_charged,
         "completed_at": _iso(job.completed_at),
         "error": job.error,
-        "download_urls": list(download_urls),
+        "download_urls": [],
     }
 
 
-def enqueue_job_event(session: Session, job: Job, event: str, download_urls: Sequence[dict[str, str]] = ()) -> int:
+def enqueue_job_event(session: Session, job: Job, event: str) -> int:
     """Outbox rows for every active subscription of the job's account that hears `event` (account-wide
-    ones and this job's inline one). Called inside the transaction that sets the terminal state."""
+    ones and this job's inline one). Called inside the transaction that sets the terminal state.
+    A `job.completed` payload gets its presigned download URLs from the sender, on its first
+    attempt (`_with_download_urls`): URLs are signed with the deployment's settings, and every
+    later attempt sends the same bytes."""
     webhooks = session.scalars(
         select(Webhook).where(
             Webhook.user_id == job.user_id,
@@ -312,7 +316,7 @@ def enqueue_job_event(session: Session, job: Job, event: str, download_urls: Seq
             or_(Webhook.job_id.is_(None), Webhook.job_id == job.job_id),
         )
     )
-    data = job_event_data(job, download_urls)
+    data = job_event_data(job)
     return sum(1 for w in webhooks if event in w.events and _enqueue(session, w, event, job.job_id, data))
 
 
@@ -356,14 +360,34 @@ def send_due(db: Database, settings: Settings, *, post: Post = http_post, limit:
             )
         )
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
+    store = settings.open_store() if due else None
     for delivery_id in due:
-        outcome = _send_one(db, settings, delivery_id, post)
+        assert store is not None
+        outcome = _send_one(db, settings, store, delivery_id, post)
         if outcome:
             counts[outcome] += 1
     return counts
 
 
-def _claim(db: Database, delivery_id: str) -> tuple[str, str, bytes, str, int] | None:
+def _with_download_urls(payload: str, settings: Settings, store: ArtifactStore) -> str:
+    from symage_pipeline.app.signing import file_url
+    from symage_pipeline.keys import dataset_key, download_key, manifest_key
+
+    body = json.loads(payload)
+    job_id = body["data"]["job_id"]
+    archive = dataset_key(job_id) if store.exists(dataset_key(job_id)) else manifest_key(job_id)
+    files = [
+        (f"symage_{job_id}.zip" if archive == dataset_key(job_id) else "manifest.json", archive),
+        (f"{job_id}.json", download_key(job_id, "json")),
+        (f"{job_id}.csv", download_key(job_id, "csv")),
+    ]
+    body["data"]["download_urls"] = [{"filename": name, "url": file_url(settings, store, key)} for name, key in files]
+    return json.dumps(body, separators=(",", ":"))
+
+
+def _claim(
+    db: Database, settings: Settings, store: ArtifactStore, delivery_id: str
+) -> tuple[str, str, bytes, str, int] | None:
     with db.session() as session:
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
         if delivery is None or delivery.status != "pending":
@@ -378,12 +402,14 @@ def _claim(db: Database, delivery_id: str) -> tuple[str, str, bytes, str, int] |
         webhook = session.get(Webhook, delivery.webhook_id)
         assert webhook is not None
         delivery.next_attempt_at = datetime.now(UTC) + timedelta(seconds=SEND_TIMEOUT + 20)  # the claim
+        if delivery.attempts == 0 and delivery.event == "job.completed":
+            delivery.payload = _with_download_urls(delivery.payload, settings, store)
         delivery.attempts += 1
         return webhook.url, webhook.secret, delivery.payload.encode(), delivery.event, delivery.attempts
 
 
-def _send_one(db: Database, settings: Settings, delivery_id: str, post: Post) -> str | None:
-    claimed = _claim(db, delivery_id)
+def _send_one(db: Database, settings: Settings, store: ArtifactStore, delivery_id: str, post: Post) -> str | None:
+    claimed = _claim(db, settings, store, delivery_id)
     if claimed is None:
         return None
     url, secret, body, event, attempts = claimed

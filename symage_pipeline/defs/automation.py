@@ -2,8 +2,6 @@
 schedule). Both default to running, so `symage up` delivers webhooks and removes expired outputs
 with nothing switched on by hand, and both show in the UI's Automation tab."""
 
-from __future__ import annotations
-
 from functools import cache
 
 import dagster as dg

@@ -11,7 +11,6 @@ from typing import Any
 import dagster as dg
 
 from symage_pipeline import pipeline
-from symage_pipeline.app.signing import file_url
 from symage_pipeline.bundle import DatasetInfo, build_dataset
 from symage_pipeline.defs.execution import ExecutionPlan
 from symage_pipeline.defs.names import JOB_ID_TAG, JOB_NAME
@@ -23,9 +22,8 @@ from symage_pipeline.defs.resources import (
     resource_config,
 )
 from symage_pipeline.document import FilledDocument
-from symage_pipeline.keys import download_key
 from symage_pipeline.pipeline import Chunk, ChunkResult, RenderedChunk
-from symage_pipeline.settings import Settings, get_settings
+from symage_pipeline.settings import Settings
 from symage_pipeline.spec import GenerationSpec
 
 
@@ -184,20 +182,9 @@ def items_made(results: list[ChunkResult]) -> int | None:
 
 
 @dg.op
-def notify(artifacts: ArtifactStoreResource, app_db: AppDatabaseResource, dataset: DatasetInfo) -> None:
+def notify(app_db: AppDatabaseResource, dataset: DatasetInfo) -> None:
     """Records the terminal state; the job's webhook deliveries are queued in the same transaction."""
-    settings = get_settings()
-    urls = [
-        {"filename": name, "url": file_url(settings, artifacts.store, key)}
-        for name, key in (
-            (f"{dataset.job_id}_dataset.zip" if dataset.layout == "single" else "manifest.json", dataset.key),
-            ("data.json", download_key(dataset.job_id, "json")),
-            ("data.csv", download_key(dataset.job_id, "csv")),
-        )
-    ]
-    app_db.tracker.complete(
-        dataset.job_id, bundle_layout=dataset.layout, documents=dataset.documents, download_urls=urls
-    )
+    app_db.tracker.complete(dataset.job_id, bundle_layout=dataset.layout, documents=dataset.documents)
 
 
 @dg.failure_hook(required_resource_keys={"app_db"})

@@ -6,6 +6,7 @@ location works under `symage up`, `symage generate` and tests with temporary fol
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cached_property
 
 import dagster as dg
@@ -20,6 +21,7 @@ from symage_pipeline.storage import ArtifactStore, open_store
 
 class AppDatabaseResource(dg.ConfigurableResource):
     database_url: str | None = None
+    retention_hours: float | None = None  # how long a finished job's outputs are served
     _db: Database | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -32,7 +34,8 @@ class AppDatabaseResource(dg.ConfigurableResource):
     @property
     def tracker(self) -> JobTracker:
         assert self._db is not None, "resource used outside execution"
-        return JobTracker(self._db, get_settings().retention)
+        hours = self.retention_hours if self.retention_hours is not None else get_settings().retention_hours
+        return JobTracker(self._db, timedelta(hours=hours))
 
 
 class ArtifactStoreResource(dg.ConfigurableResource):
@@ -61,7 +64,9 @@ def job_resources(settings: Settings | None = None) -> dict[str, dg.Configurable
     if settings is None:
         return {"app_db": AppDatabaseResource(), "artifacts": ArtifactStoreResource(), "catalog": CatalogResource()}
     return {
-        "app_db": AppDatabaseResource(database_url=settings.resolved_database_url),
+        "app_db": AppDatabaseResource(
+            database_url=settings.resolved_database_url, retention_hours=settings.retention_hours
+        ),
         "artifacts": ArtifactStoreResource(
             storage_url=settings.resolved_storage_url, s3_endpoint_url=settings.s3_endpoint_url
         ),
@@ -72,7 +77,9 @@ def job_resources(settings: Settings | None = None) -> dict[str, dg.Configurable
 def resource_config(settings: Settings) -> dict[str, dict]:
     """The same resources as run config, for a run whose workers are other processes."""
     return {
-        "app_db": {"config": {"database_url": settings.resolved_database_url}},
+        "app_db": {
+            "config": {"database_url": settings.resolved_database_url, "retention_hours": settings.retention_hours}
+        },
         "artifacts": {
             "config": {"storage_url": settings.resolved_storage_url, "s3_endpoint_url": settings.s3_endpoint_url}
         },
