@@ -29,6 +29,7 @@ bench: install
 	$(BIN)/python bench/bench_surfaces.py
 	$(BIN)/python bench/bench_annotate.py
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(VENV) .symage .pytest_cache

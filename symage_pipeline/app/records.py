@@ -26,6 +26,13 @@ FAILED_RUN_STATUSES = ("FAILURE", "CANCELED")  # Dagster run statuses that end a
 JOB_STATUSES = ("pending", "generating", "completed", "failed", "expired", "canceling", "canceled", "skipped")
 
 
+def finish(job: Job, retention: timedelta, status: str) -> None:
+    """The terminal transition's own fields; the caller settles the ledger in the same transaction."""
+    job.status = status
+    job.completed_at = datetime.now(UTC)
+    job.expires_at = job.completed_at + retention
+
+
 class JobTracker:
     """What a run may do to its Job row. Every method is one short transaction; terminal
     transitions settle the ledger and queue the job's webhook deliveries in that transaction."""
@@ -59,11 +66,6 @@ class JobTracker:
             job = session.get(Job, job_id)
             return job is None or job.cancel_requested_at is not None or job.status in TERMINAL
 
-    def _finish(self, job: Job, status: str) -> None:
-        job.status = status
-        job.completed_at = datetime.now(UTC)
-        job.expires_at = job.completed_at + self.retention
-
     def complete(self, job_id: str, *, bundle_layout: str = "single", documents: int | None = None) -> str | None:
         """The dataset is bundled: `completed`, or `canceled` (with what was made) when a cancel
         was requested. Returns the status set, None if the job had already ended."""
@@ -74,11 +76,11 @@ class JobTracker:
             job.bundle_layout = bundle_layout
             if job.cancel_requested_at is not None:
                 job.documents_done = job.documents_total if documents is None else documents
-                self._finish(job, "canceled")
+                finish(job, self.retention, "canceled")
                 settle(session, job)
                 return job.status
             job.documents_done = job.documents_total
-            self._finish(job, "completed")
+            finish(job, self.retention, "completed")
             settle(session, job)
             enqueue_job_event(session, job, "job.completed")
             return job.status
@@ -89,7 +91,7 @@ class JobTracker:
             if job is None or job.status in TERMINAL:
                 return
             job.error = error[:2000]
-            self._finish(job, "failed")
+            finish(job, self.retention, "failed")
             settle(session, job)
             enqueue_job_event(session, job, "job.failed")
 
@@ -115,7 +117,7 @@ def request_cancel(db: Database, user_id: str, job_id: str, retention: timedelta
             return job, False
         job.cancel_requested_at = datetime.now(UTC)
         if job.status == "pending":
-            JobTracker(db, retention)._finish(job, "canceled")
+            finish(job, retention, "canceled")
             settle(session, job)
             return job, True
         job.status = "canceling"

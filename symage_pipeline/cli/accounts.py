@@ -36,8 +36,16 @@ def _run(action):  # type: ignore[no-untyped-def]
 @click.option("--unlimited", is_flag=True, help="Remove the credit limit.")
 @click.option("--tier", type=click.Choice(["free", "pro", "scale", "enterprise"]), default=None)
 @click.option("--flag", "flags", multiple=True, help="Feature flag (repeatable); replaces the current set.")
+@click.option("--confirm-above", type=int, default=None, help="Jobs costing more need confirmed_credits.")
+@click.option("--no-confirm", is_flag=True, help="Never ask for spend confirmation.")
 def set_account(
-    user_id: str, credit_limit: int | None, unlimited: bool, tier: str | None, flags: tuple[str, ...]
+    user_id: str,
+    credit_limit: int | None,
+    unlimited: bool,
+    tier: str | None,
+    flags: tuple[str, ...],
+    confirm_above: int | None,
+    no_confirm: bool,
 ) -> None:
     """Create or update an account (like PUT /api/admin/accounts/{user_id})."""
     from symage_pipeline.app import accounts as acc
@@ -49,6 +57,8 @@ def set_account(
         changes["tier"] = tier
     if flags:
         changes["feature_flags"] = list(flags)
+    if confirm_above is not None or no_confirm:
+        changes["confirm_above"] = None if no_confirm else confirm_above
     default = get_settings().default_credits
     view = _run(lambda s: acc.account_view(s, acc.update_account(s, user_id, changes, default)))
     click.echo(json.dumps(view, indent=2))

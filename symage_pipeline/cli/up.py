@@ -23,7 +23,10 @@ from symage_pipeline.settings import Settings, get_settings
 
 
 def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen here now. SO_REUSEADDR as uvicorn and gRPC bind: connections
+    of a stack just stopped (TIME_WAIT) must not block a restart on the same ports."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -71,3 +71,33 @@ def test_dagster_records_the_run_under_the_job_partition(client: Client, live_st
     steps = {s.step_key.split("[")[0] for s in instance.get_run_step_stats(run.run_id)}
     assert steps == {"plan", "identities", "coherence", "render", "annotate", "bundle", "notify"}
     assert job.job_id in instance.get_dynamic_partitions("generation_jobs")
+
+
+def test_canceling_a_queued_job_ends_its_run_and_refunds_it(client: Client, live_stack) -> None:
+    import time
+
+    from dagster import DagsterInstance
+
+    before = client.account.balance()
+    job = client.generate.create("irs_w2_2025", quantity=400, seed=11)  # queued: above the in-API lane
+    canceled = client.generate.cancel(job.job_id)
+    assert canceled.status in ("canceled", "canceling")
+    deadline = time.monotonic() + 120
+    while (current := client.generate.get_job(job.job_id)).status not in ("canceled", "completed", "failed"):
+        assert time.monotonic() < deadline, current.status
+        time.sleep(0.3)
+    assert current.status == "canceled" and current.credits_charged < job.credits_required
+    # Its Dagster run does not go on to make the whole job: dequeued (CANCELED) if it was still
+    # queued, ended by its plan step if it had just started, or bundled early if it was rendering.
+    instance = DagsterInstance.from_config(str(Path(live_stack["data_dir"]) / "dagster"))
+    deadline = time.monotonic() + 60
+    while True:
+        (run,) = [r for r in instance.get_runs(limit=50) if r.tags.get("symage/job_id") == job.job_id]
+        if run.is_finished:
+            break
+        assert time.monotonic() < deadline, run.status
+        time.sleep(0.5)
+    expected = {"canceled": ("CANCELED", "FAILURE"), "canceling": ("SUCCESS",)}[canceled.status]
+    assert run.status.value in expected, run.status
+    after = client.account.balance()
+    assert after.credits_allocated - before.credits_allocated == current.credits_charged

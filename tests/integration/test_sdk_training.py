@@ -50,14 +50,16 @@ def test_training_helpers_against_symage_up(live_stack, tmp_path: Path) -> None:
     client.generate.wait(job.job_id, poll_interval=0.5)
 
     examples = list(client.generate.iter_training_examples(job.job_id, format="bio"))
-    assert [e.item_id for e in examples] == [f"irs_w2_2025_00000{i}" for i in range(3)]
-    for example in examples:
-        assert example.image_url and example.image_url.split("?")[0].endswith(f"{example.item_id}.pdf")
+    # Item ids are opaque and name one item of one job: "<job id>.<document stem>".
+    stems = [f"irs_w2_2025_00000{i}" for i in range(3)]
+    assert [e.item_id for e in examples] == [f"{job.job_id}.{stem}" for stem in stems]
+    for example, stem in zip(examples, stems, strict=True):
+        assert example.image_url and example.image_url.split("?")[0].endswith(f"{stem}.pdf")
         tags = {t.label for t in example.bio.tokens}  # the JSON key is "tag"
         assert "B-ssn" in tags and tags <= {"O", "B-name", "I-name", "B-ssn", "I-ssn", "B-data", "I-data"}
         assert len(example.word_annotations.words) == len(example.bio.tokens)
     pages = list(client.generate.iter_training_examples(job.job_id, format="funsd"))
-    assert [(p.item_id, p.page_index) for p in pages] == [(f"irs_w2_2025_00000{i}", 0) for i in range(3)]
+    assert [(p.item_id, p.page_index) for p in pages] == [(f"{job.job_id}.{stem}", 0) for stem in stems]
     assert {e["label"] for e in pages[0].funsd.form} >= {"question", "answer", "header"}
     rows = list(client.generate.iter_training_examples(job.job_id, format="donut"))
     assert len(rows) == 3

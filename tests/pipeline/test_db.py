@@ -68,3 +68,17 @@ def test_failed_job_refunds_what_was_not_made(db: Database) -> None:
     with db.session() as session:
         assert credits_used(session, "u") == 60
         assert credits_allocated(session, "u") == 60
+
+
+def test_processes_migrating_one_fresh_database_at_once_all_succeed(tmp_path) -> None:
+    """Several API processes started together on a fresh database each run the migrations."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code = f"from symage_pipeline.app.db import migrate; migrate({url!r}); print('ok')"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)
+    ]
+    outcomes = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err.decode()[-500:] for _, err in outcomes]

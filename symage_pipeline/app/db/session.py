@@ -37,8 +37,42 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """One migrating process at a time: API processes started together on a fresh database
+    otherwise both create the tables ("table accounts already exists"). A file lock beside a
+    SQLite file; a session-level advisory lock on PostgreSQL."""
+    if url.startswith("sqlite"):
+        import fcntl
+
+        path = url.split("///", 1)[-1]
+        if not path or path == ":memory:":
+            yield
+            return
+        with open(f"{path}.migrate.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT pg_advisory_lock(7419253)")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql("SELECT pg_advisory_unlock(7419253)")
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
 def migrate(url: str) -> None:
-    """Bring the schema to head. Idempotent; run at start-up by every process that writes."""
+    """Bring the schema to head. Idempotent and safe to run from several processes at once; run at
+    start-up by every process that writes."""
     from alembic import command  # imported here: run workers never migrate, and alembic costs ~90 ms
     from alembic.config import Config
 
@@ -46,7 +80,8 @@ def migrate(url: str) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, "head")
+    with _migration_lock(url):
+        command.upgrade(cfg, "head")
 
 
 class Database:

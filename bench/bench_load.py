@@ -1,0 +1,126 @@
+"""A bounded load test on loopback: `GET /jobs/{id}` at 200 req/s for 10 s (enterprise tier) from a
+second process, then the rate limiter's accuracy: a free-tier key offered 40 req/s for 10 s
+should be admitted at its tier's 10 req/s (plus the initial burst of 30).
+
+Starts `symage up --no-ui` on a temp data dir. Prints p50 / p99 latency, the 5xx count and the
+admitted rate beside the tier's, as a ratio. Targets (issue 9): p99 < 20 ms, 0 x 5xx, admitted
+rate within 10% of the tier's.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def paced(base: str, path: str, key: str, rate: float, seconds: float, workers: int = 8) -> list[tuple[float, int]]:
+    """(latency s, status) of requests sent on a fixed schedule of `rate` per second."""
+    results: list[tuple[float, int]] = []
+    lock = threading.Lock()
+    start = time.perf_counter() + 0.2
+    total = int(rate * seconds)
+    counter = iter(range(total))
+    take = threading.Lock()
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
+            while True:
+                with take:
+                    n = next(counter, None)
+                if n is None:
+                    return
+                due = start + n / rate
+                if (wait := due - time.perf_counter()) > 0:
+                    time.sleep(wait)
+                sent = time.perf_counter()
+                status = client.get(path).status_code
+                with lock:
+                    results.append((time.perf_counter() - sent, status))
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def main() -> None:
+    bindir = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        env = {**os.environ, "SYMAGE_DATA_DIR": tmp}
+        log = open(Path(tmp) / "up.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [str(bindir / "symage"), "up", "--no-ui", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{base}/api/v1/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+
+            def key(user: str, tier: str) -> str:
+                subprocess.run([str(bindir / "symage"), "accounts", "set", user, "--tier", tier], env=env, check=True,
+                               capture_output=True)  # fmt: skip
+                return subprocess.run(
+                    [str(bindir / "symage"), "accounts", "create-key", user],
+                    env=env, check=True, capture_output=True, text=True,
+                ).stdout.strip()  # fmt: skip
+
+            big = key("load-enterprise", "enterprise")
+            job = httpx.post(
+                f"{base}/api/v1/generate",
+                json={"form_id": "irs_w2_2025", "quantity": 1},
+                headers={"Authorization": f"Bearer {big}"},
+            ).json()["data"]["job_id"]
+            time.sleep(2)
+            results = paced(base, f"/api/v1/jobs/{job}", big, rate=200, seconds=10)
+            latencies = sorted(r[0] * 1000 for r in results)
+            p50 = statistics.median(latencies)
+            p99 = latencies[int(len(latencies) * 0.99) - 1]
+            errors = sum(r[1] >= 500 for r in results)
+            limited = sum(r[1] == 429 for r in results)
+            print(f"GET /jobs/{{id}} at 200 req/s x 10 s: {len(results)} requests, p50 {p50:.1f} ms, "
+                  f"p99 {p99:.1f} ms (target < 20), 5xx {errors}, 429 {limited}")  # fmt: skip
+
+            free = key("load-free", "free")
+            offered, seconds = 40, 10
+            results = paced(base, "/api/v1/account/balance", free, rate=offered, seconds=seconds, workers=4)
+            admitted = sum(r[1] == 200 for r in results)
+            sustained = (admitted - 30) / seconds  # the burst of 30, then the refill rate
+            print(
+                f"free tier offered {offered} req/s x {seconds} s: admitted {admitted} "
+                f"(burst 30 + {sustained:.1f}/s), tier 10/s, ratio {sustained / 10:.2f} (target 0.9-1.1)"
+            )
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(60)
+            log.close()
+
+
+if __name__ == "__main__":
+    main()
