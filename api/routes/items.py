@@ -105,7 +105,11 @@ def list_items(
 def download_item(job_id: str, item_id: str, services: ServicesDep, principal: ReadPrincipal) -> dict:
     job = ready_job(services, principal.user_id, job_id)
     ensure_item_index(job.spec, services.store, job.job_id)
-    owner, _, stem = item_id.partition(".")
+    # The item id names one item of one job; the bare document stem (what the files and data.csv
+    # are named by) is accepted under its job's path too.
+    owner, dot, stem = item_id.partition(".")
+    if not dot:
+        owner, stem = job.job_id, item_id
     row = find_item(services.store, job_id, job.spec, stem) if owner == job.job_id else None
     if row is None:
         raise SymageError(404, "item_not_found", f"Item {item_id!r} is not part of this job.")
