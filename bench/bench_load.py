@@ -9,6 +9,7 @@ rate within 10% of the tier's.
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -29,29 +30,45 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def paced(base: str, path: str, key: str, rate: float, seconds: float, workers: int = 8) -> list[tuple[float, int]]:
-    """(latency s, status) of requests sent on a fixed schedule of `rate` per second."""
-    results: list[tuple[float, int]] = []
+def paced(
+    base: str, path: str, key: str, rate: float, seconds: float, workers: int = 8
+) -> list[tuple[float, int, float]]:
+    """(latency s, status, seconds since the start) of requests sent on a fixed schedule of `rate` per second, over
+    keep-alive `http.client` connections: httpx costs more CPU per request than the API does,
+    and on two cores a heavy load generator measures itself."""
+    results: list[tuple[float, int, float]] = []
     lock = threading.Lock()
-    start = time.perf_counter() + 0.2
+    start = time.perf_counter() + 2.0  # after the warm-up below
     total = int(rate * seconds)
     counter = iter(range(total))
     take = threading.Lock()
 
+    host, port = base.removeprefix("http://").split(":")
+    headers = {"Authorization": f"Bearer {key}"}
+
+    ready = threading.Barrier(workers)
+
     def worker() -> None:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
-            while True:
-                with take:
-                    n = next(counter, None)
-                if n is None:
-                    return
-                due = start + n / rate
-                if (wait := due - time.perf_counter()) > 0:
-                    time.sleep(wait)
-                sent = time.perf_counter()
-                status = client.get(path).status_code
-                with lock:
-                    results.append((time.perf_counter() - sent, status))
+        conn = http.client.HTTPConnection(host, int(port))
+        for _ in range(5):  # warm: connections open, the API's thread pool and DB pool filled
+            conn.request("GET", path, headers=headers)
+            conn.getresponse().read()
+        ready.wait()
+        while True:
+            with take:
+                n = next(counter, None)
+            if n is None:
+                conn.close()
+                return
+            due = start + n / rate
+            if (wait := due - time.perf_counter()) > 0:
+                time.sleep(wait)
+            sent = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            with lock:
+                results.append((time.perf_counter() - sent, response.status, sent - start))
 
     threads = [threading.Thread(target=worker) for _ in range(workers)]
     for t in threads:
@@ -98,23 +115,25 @@ def main() -> None:
                 headers={"Authorization": f"Bearer {big}"},
             ).json()["data"]["job_id"]
             time.sleep(2)
-            results = paced(base, f"/api/v1/jobs/{job}", big, rate=200, seconds=10)
+            rate = float(os.environ.get("BENCH_RATE", "200"))
+            results = paced(base, f"/api/v1/jobs/{job}", big, rate=rate, seconds=10)
             latencies = sorted(r[0] * 1000 for r in results)
             p50 = statistics.median(latencies)
             p99 = latencies[int(len(latencies) * 0.99) - 1]
             errors = sum(r[1] >= 500 for r in results)
             limited = sum(r[1] == 429 for r in results)
-            print(f"GET /jobs/{{id}} at 200 req/s x 10 s: {len(results)} requests, p50 {p50:.1f} ms, "
+            print(f"GET /jobs/{{id}} at {rate:g} req/s x 10 s: {len(results)} requests, p50 {p50:.1f} ms, "
                   f"p99 {p99:.1f} ms (target < 20), 5xx {errors}, 429 {limited}")  # fmt: skip
 
             free = key("load-free", "free")
             offered, seconds = 40, 10
             results = paced(base, "/api/v1/account/balance", free, rate=offered, seconds=seconds, workers=4)
-            admitted = sum(r[1] == 200 for r in results)
-            sustained = (admitted - 30) / seconds  # the burst of 30, then the refill rate
+            # Steady state: the burst is spent within the first second or two at 4x the rate.
+            window = [r for r in results if 4 <= r[2] < seconds]
+            sustained = sum(r[1] == 200 for r in window) / (seconds - 4)
             print(
-                f"free tier offered {offered} req/s x {seconds} s: admitted {admitted} "
-                f"(burst 30 + {sustained:.1f}/s), tier 10/s, ratio {sustained / 10:.2f} (target 0.9-1.1)"
+                f"free tier offered {offered} req/s x {seconds} s: admitted {sustained:.1f} req/s in steady "
+                f"state, tier 10/s, ratio {sustained / 10:.2f} (target 0.9-1.1)"
             )
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
