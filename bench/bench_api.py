@@ -7,22 +7,10 @@ jobs of quantity 1 (the warm in-process lane), 21 (the first queued size: daemon
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from stack import symage_up
 
 
 def run_job(client: httpx.Client, quantity: int, seed: int) -> tuple[float, dict]:
@@ -38,53 +26,25 @@ def run_job(client: httpx.Client, quantity: int, seed: int) -> tuple[float, dict
 
 
 def main() -> None:
-    bindir = Path(sys.executable).parent
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = {**os.environ, "SYMAGE_DATA_DIR": tmp}
-        log = open(Path(tmp) / "up.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [str(bindir / "symage"), "up", "--no-ui", "--port", str(port), "--code-port", str(free_port())],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    with symage_up() as stack:
+        base, key = stack.base, stack.key("bench")
+        client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60)
+        run_job(client, 1, 0)  # warm-up: first run pays code-server caches
+        singles = sorted(run_job(client, 1, s)[0] for s in range(1, 6))
+        print(
+            f"quantity 1     : median {singles[2]:.2f} s to completed "
+            f"(min {singles[0]:.2f}, max {singles[-1]:.2f}; target < 3 s)"
         )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/api/v1/health").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            key = subprocess.run(
-                [str(bindir / "symage"), "accounts", "create-key", "bench"],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
-            client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60)
-            run_job(client, 1, 0)  # warm-up: first run pays code-server caches
-            singles = sorted(run_job(client, 1, s)[0] for s in range(1, 6))
+        queued = sorted(run_job(client, 21, s)[0] for s in range(10, 13))
+        print(f"quantity 21    : median {queued[1]:.2f} s to completed (first size past the fast lane: queued run)")
+        for quantity in (1_000,):
+            seconds, job = run_job(client, quantity, 42)
+            gen = (job["generation_time_ms"] or 0) / 1000
             print(
-                f"quantity 1     : median {singles[2]:.2f} s to completed "
-                f"(min {singles[0]:.2f}, max {singles[-1]:.2f}; target < 3 s)"
+                f"quantity {quantity:<6}: {seconds:.2f} s to completed, run body {gen:.2f} s, "
+                f"{quantity / seconds:.0f} docs/s end to end (target < 10 s), status {job['status']}"
             )
-            queued = sorted(run_job(client, 21, s)[0] for s in range(10, 13))
-            print(f"quantity 21    : median {queued[1]:.2f} s to completed (first size past the fast lane: queued run)")
-            for quantity in (1_000,):
-                seconds, job = run_job(client, quantity, 42)
-                gen = (job["generation_time_ms"] or 0) / 1000
-                print(
-                    f"quantity {quantity:<6}: {seconds:.2f} s to completed, run body {gen:.2f} s, "
-                    f"{quantity / seconds:.0f} docs/s end to end (target < 10 s), status {job['status']}"
-                )
-                print(f"  ratio end-to-end / run body: {seconds / gen:.2f}" if gen else "")
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(30)
+            print(f"  ratio end-to-end / run body: {seconds / gen:.2f}" if gen else "")
 
 
 if __name__ == "__main__":

@@ -11,23 +11,12 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import httpx
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from stack import symage_up
 
 
 def paced(
@@ -79,66 +68,35 @@ def paced(
 
 
 def main() -> None:
-    bindir = Path(sys.executable).parent
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = {**os.environ, "SYMAGE_DATA_DIR": tmp}
-        log = open(Path(tmp) / "up.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [str(bindir / "symage"), "up", "--no-ui", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    with symage_up() as stack:
+        base, key = stack.base, stack.key
+        big = key("load-enterprise", "enterprise")
+        job = httpx.post(
+            f"{base}/api/v1/generate",
+            json={"form_id": "irs_w2_2025", "quantity": 1},
+            headers={"Authorization": f"Bearer {big}"},
+        ).json()["data"]["job_id"]
+        time.sleep(2)
+        rate = float(os.environ.get("BENCH_RATE", "200"))
+        results = paced(base, f"/api/v1/jobs/{job}", big, rate=rate, seconds=10)
+        latencies = sorted(r[0] * 1000 for r in results)
+        p50 = statistics.median(latencies)
+        p99 = latencies[int(len(latencies) * 0.99) - 1]
+        errors = sum(r[1] >= 500 for r in results)
+        limited = sum(r[1] == 429 for r in results)
+        print(f"GET /jobs/{{id}} at {rate:g} req/s x 10 s: {len(results)} requests, p50 {p50:.1f} ms, "
+              f"p99 {p99:.1f} ms (target < 20), 5xx {errors}, 429 {limited}")  # fmt: skip
+
+        free = key("load-free", "free")
+        offered, seconds = 40, 10
+        results = paced(base, "/api/v1/account/balance", free, rate=offered, seconds=seconds, workers=4)
+        # Steady state: the burst is spent within the first second or two at 4x the rate.
+        window = [r for r in results if 4 <= r[2] < seconds]
+        sustained = sum(r[1] == 200 for r in window) / (seconds - 4)
+        print(
+            f"free tier offered {offered} req/s x {seconds} s: admitted {sustained:.1f} req/s in steady "
+            f"state, tier 10/s, ratio {sustained / 10:.2f} (target 0.9-1.1)"
         )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/api/v1/health").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-
-            def key(user: str, tier: str) -> str:
-                subprocess.run([str(bindir / "symage"), "accounts", "set", user, "--tier", tier], env=env, check=True,
-                               capture_output=True)  # fmt: skip
-                return subprocess.run(
-                    [str(bindir / "symage"), "accounts", "create-key", user],
-                    env=env, check=True, capture_output=True, text=True,
-                ).stdout.strip()  # fmt: skip
-
-            big = key("load-enterprise", "enterprise")
-            job = httpx.post(
-                f"{base}/api/v1/generate",
-                json={"form_id": "irs_w2_2025", "quantity": 1},
-                headers={"Authorization": f"Bearer {big}"},
-            ).json()["data"]["job_id"]
-            time.sleep(2)
-            rate = float(os.environ.get("BENCH_RATE", "200"))
-            results = paced(base, f"/api/v1/jobs/{job}", big, rate=rate, seconds=10)
-            latencies = sorted(r[0] * 1000 for r in results)
-            p50 = statistics.median(latencies)
-            p99 = latencies[int(len(latencies) * 0.99) - 1]
-            errors = sum(r[1] >= 500 for r in results)
-            limited = sum(r[1] == 429 for r in results)
-            print(f"GET /jobs/{{id}} at {rate:g} req/s x 10 s: {len(results)} requests, p50 {p50:.1f} ms, "
-                  f"p99 {p99:.1f} ms (target < 20), 5xx {errors}, 429 {limited}")  # fmt: skip
-
-            free = key("load-free", "free")
-            offered, seconds = 40, 10
-            results = paced(base, "/api/v1/account/balance", free, rate=offered, seconds=seconds, workers=4)
-            # Steady state: the burst is spent within the first second or two at 4x the rate.
-            window = [r for r in results if 4 <= r[2] < seconds]
-            sustained = sum(r[1] == 200 for r in window) / (seconds - 4)
-            print(
-                f"free tier offered {offered} req/s x {seconds} s: admitted {sustained:.1f} req/s in steady "
-                f"state, tier 10/s, ratio {sustained / 10:.2f} (target 0.9-1.1)"
-            )
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(60)
-            log.close()
 
 
 if __name__ == "__main__":

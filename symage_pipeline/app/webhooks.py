@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from symage_pipeline.app.cursors import decode_cursor, encode_cursor
 from symage_pipeline.app.db import Database, Job, Webhook, WebhookDelivery
-from symage_pipeline.errors import SymageError, bad_request, not_found
+from symage_pipeline.errors import bad_request, not_found
 from symage_pipeline.settings import Settings
 from symage_pipeline.storage import ArtifactStore
 
@@ -187,17 +187,22 @@ def rotate_secret(session: Session, user_id: str, webhook_id: str) -> tuple[Webh
     return webhook, webhook.secret
 
 
+def _keyset_page(session: Session, query, column, kind: str, limit: int, cursor: str | None):  # type: ignore[no-untyped-def]
+    """One page of `query` ordered by the unique `column`, and the cursor to the next (None at the end)."""
+    if cursor:
+        (after,) = decode_cursor(cursor, kind, 1)
+        query = query.where(column > after)
+    rows = list(session.scalars(query.order_by(column).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(kind, getattr(rows[-1], column.key)) if more else None
+
+
 def list_webhooks(
     session: Session, user_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[Webhook], str | None]:
     query = select(Webhook).where(Webhook.user_id == user_id, Webhook.deleted_at.is_(None))
-    if cursor:
-        (after,) = decode_cursor(cursor, "webhooks", 1)
-        query = query.where(Webhook.webhook_id > after)
-    rows = list(session.scalars(query.order_by(Webhook.webhook_id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor("webhooks", rows[-1].webhook_id) if more else None
+    return _keyset_page(session, query, Webhook.webhook_id, "webhooks", limit, cursor)
 
 
 def list_deliveries(
@@ -205,13 +210,7 @@ def list_deliveries(
 ) -> tuple[list[WebhookDelivery], str | None]:
     get_webhook(session, user_id, webhook_id)
     query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
-    if cursor:
-        (after,) = decode_cursor(cursor, "deliveries", 1)
-        query = query.where(WebhookDelivery.delivery_id > after)
-    rows = list(session.scalars(query.order_by(WebhookDelivery.delivery_id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor("deliveries", rows[-1].delivery_id) if more else None
+    return _keyset_page(session, query, WebhookDelivery.delivery_id, "deliveries", limit, cursor)
 
 
 def retry_delivery(session: Session, user_id: str, webhook_id: str, delivery_id: str) -> WebhookDelivery:
@@ -442,9 +441,3 @@ def _send_one(db: Database, settings: Settings, store: ArtifactStore, delivery_i
             return "failed"
         delivery.next_attempt_at = datetime.now(UTC) + timedelta(seconds=RETRY_DELAYS[attempts - 1])
         return "retrying"
-
-
-def check_page_limit(limit: Any, maximum: int = 100) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= maximum:
-        raise SymageError(422, "validation_error", f"limit must be an integer 1..{maximum}.")
-    return limit

@@ -149,3 +149,14 @@ def test_the_manuals_session_surface_needs_the_internal_token(settings) -> None:
         assert patched.json()["data"]["description"] == "renamed"
         assert httpx.delete(f"{base}/api/internal/webhooks/{webhook_id}", headers=session).status_code == 204
         assert httpx.delete(f"{base}/api/internal/webhooks/{webhook_id}", headers=session).status_code == 404
+        for n in range(3):
+            httpx.post(f"{base}/api/internal/webhooks", json={"url": f"https://h.example.com/{n}"}, headers=session)
+        first = httpx.get(f"{base}/api/internal/webhooks", params={"limit": 2}, headers=session).json()
+        assert len(first["data"]) == 2 and first["meta"]["has_more"] is True
+        rest = httpx.get(
+            f"{base}/api/internal/webhooks",
+            params={"limit": 2, "cursor": first["meta"]["next_cursor"]},
+            headers=session,
+        ).json()
+        assert len(rest["data"]) == 1 and rest["meta"]["has_more"] is False
+        assert {w["url"] for w in first["data"] + rest["data"]} == {f"https://h.example.com/{n}" for n in range(3)}
