@@ -144,6 +144,22 @@ def annotate_chunk(catalog: Catalog, store: ArtifactStore, rendered: RenderedChu
     return ChunkResult(chunk, documents=len(rendered.documents), files=files, bytes_written=written)
 
 
+def items_made(results: Sequence[ChunkResult]) -> int | None:
+    """None when every chunk made all its items; else the items [0, n) that were all made (a
+    cancel stops each chunk early, so parallel chunks can leave gaps after the first short one)."""
+    ordered = sorted(results, key=lambda r: r.chunk.start)
+    forms = len(ordered[0].chunk.spec.form_ids)
+    made = 0
+    for result in ordered:
+        items = result.documents // forms
+        if result.chunk.start != made:
+            break
+        made += items
+        if items < result.chunk.stop - result.chunk.start:
+            break
+    return None if made == ordered[0].chunk.spec.quantity else made
+
+
 def render_and_annotate(
     catalog: Catalog,
     store: ArtifactStore,

@@ -157,28 +157,12 @@ def bundle(
         generated_at=datetime.now(UTC),
         created_via=job.created_via if job else "api_key",
         shard_size=chunk.shard_size,
-        items=items_made(results),
+        items=pipeline.items_made(results),
     )
     context.add_output_metadata(
         {"documents": info.documents, "files": info.files, "zip_bytes": info.size_bytes, "layout": info.layout}
     )
     return info
-
-
-def items_made(results: list[ChunkResult]) -> int | None:
-    """None when every chunk made all its items; else the items [0, n) that were all made (a
-    cancel stops each chunk early, so parallel chunks can leave gaps after the first short one)."""
-    ordered = sorted(results, key=lambda r: r.chunk.start)
-    forms = len(ordered[0].chunk.spec.form_ids)
-    made = 0
-    for result in ordered:
-        items = result.documents // forms
-        if result.chunk.start != made:
-            break
-        made += items
-        if items < result.chunk.stop - result.chunk.start:
-            break
-    return None if made == ordered[0].chunk.spec.quantity else made
 
 
 @dg.op

@@ -253,3 +253,20 @@ def test_multiprocess_runs_write_the_same_dataset_as_one_process(settings) -> No
         submitter.close()
     assert zips[0] == zips[1]
     assert steps[0] > steps[1]  # the fanned-out run made more, smaller chunks
+
+
+def test_items_made_is_the_prefix_every_chunk_completed() -> None:
+    """What a canceled job bundles: items [0, n) with no gap, whatever later chunks made."""
+    spec = GenerationSpec(
+        form_ids=("irs_w2_2025", "irs_f1040_2024"), quantity=30, output_formats=("pdf_typed",), seed=1
+    )
+    chunks = pipeline.plan_chunks("j", spec, 10)
+
+    def made(*documents: int) -> int | None:
+        results = [pipeline.ChunkResult(c, d, 0, 0) for c, d in zip(chunks, documents, strict=True)]
+        return pipeline.items_made(list(reversed(results)))  # the order results arrive in does not matter
+
+    assert made(20, 20, 20) is None  # everything: the whole job
+    assert made(20, 7, 20) == 13  # chunk 1 stopped mid-item (7 documents = 3 whole items)
+    assert made(6, 20, 20) == 3  # a gap after chunk 0: later chunks' items are not part of it
+    assert made(0, 0, 0) == 0
