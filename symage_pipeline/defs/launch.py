@@ -175,24 +175,32 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
 
                 config = run_config(job_id, spec, plan, log_level=log_level, resources=self.settings)
                 job = ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs").get_reconstructable_job(JOB_NAME)
-                return dg.execute_job(job, self.instance, run_config=config.to_config_dict(), tags=run_tags(job_id))
-            config = run_config(job_id, spec, plan, with_executor=False, log_level=log_level)
-            return generate_documents.execute_in_process(
-                run_config=config,
-                instance=self.instance,
-                resources=self.resources or job_resources(self.settings),
-                partition_key=job_id,
-                tags={JOB_ID_TAG: job_id},
-                raise_on_error=False,
-            )
+                result = dg.execute_job(job, self.instance, run_config=config.to_config_dict(), tags=run_tags(job_id))
+            else:
+                config = run_config(job_id, spec, plan, with_executor=False, log_level=log_level)
+                result = generate_documents.execute_in_process(
+                    run_config=config,
+                    instance=self.instance,
+                    resources=self.resources or job_resources(self.settings),
+                    partition_key=job_id,
+                    tags={JOB_ID_TAG: job_id},
+                    raise_on_error=False,
+                )
         except Exception as exc:  # a run that cannot even start must still end its job
-            from symage_pipeline.app.db import Database
-            from symage_pipeline.app.records import JobTracker
-
-            db = Database(self.settings.resolved_database_url, run_migrations=False)
-            JobTracker(db).fail(job_id, f"run could not start: {exc!r}")
-            db.dispose()
+            self._fail(job_id, f"run could not start: {exc!r}")
             raise
+        if not result.success:
+            # A step whose process died never ran its failure hook: the run's end ends the job.
+            self._fail(job_id, f"Dagster run {result.run_id} failed")
+        return result
+
+    def _fail(self, job_id: str, error: str) -> None:
+        from symage_pipeline.app.db import Database
+        from symage_pipeline.app.records import JobTracker
+
+        db = Database(self.settings.resolved_database_url, run_migrations=False)
+        JobTracker(db, self.settings.retention).fail(job_id, error)  # no-op once the job has ended
+        db.dispose()
 
     def submit(self, job_id: str, spec: GenerationSpec) -> str:
         self._pending.append(self._pool.submit(self.execute, job_id, spec))
