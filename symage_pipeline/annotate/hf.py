@@ -113,7 +113,8 @@ def bio_tags(field_ids: Sequence[str | None], labels: Sequence[str | None]) -> l
 
 def page_rows(pages: Sequence[Mapping[str, Any]]) -> bytes:
     """One document's rows as an Arrow IPC stream; each page is a mapping with ``id``,
-    ``document_id``, ``form_id``, ``item_index``, ``page``, ``image`` (bytes), ``image_name``,
+    ``document_id``, ``form_id``, ``item_index``, ``page``, ``image`` (bytes, or None: no image was
+    made), ``image_name``,
     ``words``, ``boxes`` (an ``(n, 4)`` int array, 0-1000) and ``tags``."""
     offsets = [0]
     for p in pages:
@@ -128,7 +129,9 @@ def page_rows(pages: Sequence[Mapping[str, Any]]) -> bytes:
             pa.array([p["form_id"] for p in pages], pa.string()),
             pa.array([p["item_index"] for p in pages], pa.int64()),
             pa.array([p["page"] for p in pages], pa.int32()),
-            pa.array([{"bytes": p["image"], "path": p["image_name"]} for p in pages], _IMAGE),
+            pa.array(
+                [None if p["image"] is None else {"bytes": p["image"], "path": p["image_name"]} for p in pages], _IMAGE
+            ),
             pa.array([p["words"] for p in pages], pa.list_(pa.string())),
             boxes,
             pa.array([p["tags"] for p in pages], pa.list_(pa.string())),

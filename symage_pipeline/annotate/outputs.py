@@ -4,11 +4,13 @@ Always: ground truth (``ground_truth/json/S.json``), and per surface FUNSD pages
 (``annotations/funsd/<surface>/S_funsd_p<N>.json``) and the words file
 (``annotations/words/<surface>/S_words.json``). On request: ``_bio.json`` and ``_donut.jsonl``.
 
-Page images: the exports that point at images (COCO, Donut, YOLO) need them in the dataset, and
-the Hugging Face parquet needs them embedded. The renderer's own images (``png_typed`` ...) are
-used when there are any; otherwise the page is rasterized here, only as far as asked: into
-``images/<surface>/`` for COCO/Donut, into the YOLO tree for YOLO, and otherwise only for the
-parquet's Image column, at a lower resolution.
+Page images: the exports that point at images (COCO, Donut, YOLO) need them in the dataset. The
+renderer's own images (``png_typed`` ...) are used when there are any; otherwise the page is
+rasterized here, only for those exports: into ``images/<surface>/`` for COCO/Donut, into the YOLO
+tree for YOLO. A dataset carries what was asked for: the Hugging Face parquet embeds the page
+images that exist (the PNG surface, or the images those exports made) and never rasterizes for
+itself, so a ``pdf_typed``-only job rasterizes nothing and its parquet holds words, boxes and tags
+with a null ``image`` (issue 10: that raster was ~7.4 ms of a typed W-2's ~16 ms).
 
 For the dataset-level files (COCO per split, YOLO labels and data.yaml, Donut metadata.jsonl,
 parquet) the chunk also leaves what the bundle needs in the work area (``_work/``, never part of
@@ -43,9 +45,6 @@ from symage_pipeline.document import FilledDocument, OutputFile, PageImage, Rend
 from symage_pipeline.render import DEFAULT_DPI, rasterize, surface_files
 from symage_pipeline.spec import GenerationSpec
 
-# Resolution of the page images made only for the parquet's Image column: ample for layout models
-# (LayoutLMv3 reads 224 px), and 40% cheaper to make than the 150 dpi of requested page images.
-HF_IMAGE_DPI = 100
 WORK_DIR = "_work"
 _IMAGE_PAGE = re.compile(r"_p(\d+)\.[A-Za-z0-9]+$")
 
@@ -136,7 +135,7 @@ def _page_images(
                 paths[im.page] = image_path(name, doc.stem, im.page, im.ext)
                 files.append((paths[im.page], im.data))
     else:
-        images = rasterize(surface, HF_IMAGE_DPI)  # only for the parquet's Image column
+        images = ()  # nothing asked for an image: none is made
     if yolo:
         split = split_of(doc.item_index, spec.quantity)
         for im in images:
@@ -147,28 +146,31 @@ def _page_images(
 
 
 def _hf_rows(ann: SurfaceAnnotation, doc: FilledDocument, images: tuple[PageImage, ...]) -> bytes:
-    """The parquet rows of one document: boxes normalised to each image (its own pixel boxes)."""
+    """The parquet rows of one document, one per page: boxes normalised to the page image (its own
+    pixel boxes) or, without one, to the page; `image` null when no image was made."""
     words_by_page: dict[int, list[int]] = {}
     for i, w in enumerate(ann.words):
         words_by_page.setdefault(w.page, []).append(i)
+    by_page = {im.page: im for im in images}
     pages = []
-    for im in sorted(images, key=lambda im: im.page):
-        idx = words_by_page.get(im.page, [])
-        raster = ann.rasters.get(im.page)
+    for page in range(ann.page_count):
+        im = by_page.get(page)
+        idx = words_by_page.get(page, [])
+        raster = ann.rasters.get(page)
         if raster is not None:
             boxes = normalise(raster.boxes, raster.width, raster.height)
         else:
-            width, height = ann.page_sizes[im.page]
+            width, height = ann.page_sizes[page]
             boxes = normalise([ann.words[i].box for i in idx], width, height)
         pages.append(
             {
-                "id": f"{doc.stem}_p{im.page}",
+                "id": f"{doc.stem}_p{page}",
                 "document_id": doc.stem,
                 "form_id": doc.form_id,
                 "item_index": doc.item_index,
-                "page": im.page,
-                "image": im.data,
-                "image_name": f"{doc.stem}_p{im.page}.{im.ext}",
+                "page": page,
+                "image": im.data if im else None,
+                "image_name": f"{doc.stem}_p{page}.{im.ext}" if im else None,
                 "words": [ann.words[i].text for i in idx],
                 "boxes": boxes,
                 "tags": bio_tags([ann.words[i].field_id for i in idx], [ann.labels[i] for i in idx]),

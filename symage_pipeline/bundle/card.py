@@ -66,7 +66,9 @@ def dataset_card(spec: GenerationSpec, catalog: Catalog, *, hf_surfaces: Sequenc
         f"({spec.documents_total:,} documents): {', '.join(f'`{f.id}` ({f.name})' for f in forms)}. "
         "Every value is generated; no real person's data is in it. Each document comes with its answer key "
         "(ground truth), word boxes, FUNSD entities and, when requested, BIO, COCO, YOLOv8 and Donut labels; "
-        "a Hugging Face `datasets` export (parquet with page images) is always included.",
+        "a Hugging Face `datasets` export is always included: parquet with the page images when the dataset "
+        "has them (a PNG surface, a degradation profile, or COCO/Donut/YOLO), otherwise words, boxes and tags "
+        "with a null `image` (nothing is rasterized that was not asked for).",
         "",
         "## How it was made",
         "",
@@ -120,7 +122,7 @@ def dataset_card(spec: GenerationSpec, catalog: Catalog, *, hf_surfaces: Sequenc
             "",
             f'ds = load_dataset("parquet", data_dir="annotations/hf/{surface}")',
             'names = ds["train"].features["ner_tags"].feature.names',
-            'example = ds["train"][0]  # image (PIL), words, boxes, ner_tags, document_id, page',
+            'example = ds["train"][0]  # image (PIL, or None), words, boxes, ner_tags, document_id, page',
             "```",
             "",
         ]

@@ -323,14 +323,21 @@ def test_hugging_face_parquet_loads_with_datasets(ml_dataset: Path) -> None:
     assert datasets.load_dataset(str(ml_dataset), "typed")["test"].num_rows == 3
 
 
-def test_pdf_only_dataset_still_has_the_parquet_export(tmp_path: Path) -> None:
+def test_pdf_only_dataset_has_the_parquet_export_without_rasterizing(tmp_path: Path) -> None:
+    """A dataset carries what was asked for: no page image was asked, so none is made; the parquet
+    still has one row per page with words, 0-1000 boxes and tags, and a null image."""
     import datasets
 
     spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=2, output_formats=("pdf_typed",), seed=3)
     root = make_dataset(tmp_path, spec)
     assert not (root / "images").exists() and not (root / "_work").exists()
     ds = datasets.load_dataset("parquet", data_dir=str(root / "annotations" / "hf" / "typed"))
-    assert ds["train"].num_rows == 2 and ds["train"][0]["image"].size == (850, 1100)  # 100 dpi
+    row = ds["train"][0]
+    assert ds["train"].num_rows == 2 and row["image"] is None
+    assert row["words"] and len(row["boxes"]) == len(row["words"]) == len(row["ner_tags"])
+    assert all(0 <= v <= 1000 for box in row["boxes"] for v in box)
+    words = _json(root / "annotations" / "words" / "typed" / f"{row['document_id']}_words.json")
+    assert row["words"] == [w["text"] for w in words["words"]]
 
 
 # ------------------------------------------------------------------------------------ packaging
