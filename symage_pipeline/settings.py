@@ -43,13 +43,14 @@ class Settings(BaseSettings):
     dagster_home: Path | None = None
     # Jobs of at least this many documents fan out on Dagster's multiprocess executor; smaller ones
     # run in one process: a multiprocess step costs ~2.5 s to start and a chunk is four steps
-    # (docs/decisions/dagster-overhead.md), so fanning out pays only past ~1,500 typed documents.
-    multiprocess_min_documents: int = 1_500
+    # (docs/decisions/dagster-overhead.md), so fanning out pays only past a few thousand documents.
+    multiprocess_min_documents: int = 5_000
     # Steps that run at once in a multiprocess run: one per core by default.
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     # Chunks per worker: more balance the load, but each costs four step launches.
     steps_per_worker: int = Field(1, ge=1)
-    # Bounds on a chunk: big enough to pay for its step, small enough that a step's memory is flat.
+    # A chunk of a one-process run (and the floor of a multiprocess chunk), and the ceiling of a
+    # multiprocess chunk: big enough to pay for its step launches, small enough that memory is flat.
     min_chunk_documents: int = 250
     max_chunk_documents: int = 2_000
     max_concurrent_runs: int = 2

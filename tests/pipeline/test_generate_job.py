@@ -231,7 +231,9 @@ def test_multiprocess_runs_write_the_same_dataset_as_one_process(settings) -> No
     from symage_pipeline.defs.launch import InProcessRunSubmitter
 
     spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=12, output_formats=("pdf_typed",), seed=4)
-    fanned = settings.model_copy(update={"multiprocess_min_documents": 10, "workers": 2, "steps_per_worker": 1})
+    fanned = settings.model_copy(
+        update={"multiprocess_min_documents": 10, "workers": 2, "steps_per_worker": 1, "min_chunk_documents": 1}
+    )
     one = settings.model_copy(update={"multiprocess_min_documents": 10**9})
     assert plan_execution(spec, fanned).executor_config()["multiprocess"]["max_concurrent"] == 2
     assert plan_execution(spec, one).executor_config() == {"in_process": {}}
