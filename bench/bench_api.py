@@ -27,7 +27,7 @@ def run_job(client: httpx.Client, quantity: int, seed: int) -> tuple[float, dict
 
 def main() -> None:
     with symage_up() as stack:
-        base, key = stack.base, stack.key("bench")
+        base, key = stack.base, stack.key("bench", "enterprise")  # polls at 20 req/s
         client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60)
         run_job(client, 1, 0)  # warm-up: first run pays code-server caches
         singles = sorted(run_job(client, 1, s)[0] for s in range(1, 6))
