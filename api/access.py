@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Header, Response
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import ServicesDep
@@ -38,7 +38,7 @@ def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
 def require_scope(scope: str):  # type: ignore[no-untyped-def]
     """A dependency that admits an active key holding `scope` (401 otherwise, 403 without the scope)."""
 
-    def dependency(services: ServicesDep, credentials: BearerCredentials, response: Response) -> Principal:
+    def dependency(services: ServicesDep, credentials: BearerCredentials, request: Request) -> Principal:
         raw = _token(credentials)
         with services.db.session() as session:
             key = authenticate(session, raw)
@@ -58,7 +58,7 @@ def require_scope(scope: str):  # type: ignore[no-untyped-def]
             )
         decision = services.limiter.hit(principal.key_id or principal.user_id, principal.tier)
         decision.raise_if_refused()
-        response.headers.update(decision.headers())
+        request.state.rate_limit = decision  # its headers go on whatever the route answers
         return principal
 
     return dependency

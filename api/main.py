@@ -11,7 +11,7 @@ from api.docs import install_docs
 from api.envelope import RequestIdMiddleware
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
-from api.ratelimit import make_limiter
+from api.ratelimit import RateLimitHeadersMiddleware, make_limiter
 from api.routes import (
     account,
     admin,
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, submitter: RunSubmitter | None 
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)

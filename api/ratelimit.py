@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from symage_pipeline.errors import SymageError
 
 TIER_RATES = {"free": 10.0, "pro": 30.0, "scale": 100.0, "enterprise": 200.0}
@@ -120,3 +122,27 @@ class RedisLimiter:
 
 def make_limiter(redis_url: str | None) -> Limiter:
     return RedisLimiter(redis_url) if redis_url else MemoryLimiter()
+
+
+class RateLimitHeadersMiddleware:
+    """Puts the key's `X-RateLimit-*` headers on every answer of a keyed route, streamed files and
+    redirects included (a dependency's response headers reach only JSON answers). The access
+    dependency leaves its `Decision` in the request state; a 429 carries its own headers."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            decision = scope.get("state", {}).get("rate_limit")
+            if message["type"] == "http.response.start" and decision is not None:
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k.lower().encode(), v.encode()) for k, v in decision.headers().items()]
+                message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in present)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -61,6 +61,7 @@ def test_a_running_job_stops_keeps_what_it_made_and_refunds_the_rest(api) -> Non
     assert balance["credits_used"] == balance["credits_allocated"] == job["credits_charged"]
     dataset = api.client.get(f"/api/v1/jobs/{job_id}/download/dataset", headers=api.auth(key))
     assert dataset.status_code == 200
+    assert dataset.headers["X-RateLimit-Limit"] == "200"  # streamed answers carry the key's limits too
     names = zipfile.ZipFile(io.BytesIO(dataset.content)).namelist()
     assert sum(n.startswith("pdfs/typed/") for n in names) == made
     records = api.client.get(f"/api/v1/jobs/{job_id}/download/json", headers=api.auth(key)).json()

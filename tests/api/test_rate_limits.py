@@ -67,6 +67,7 @@ def test_a_free_key_gets_its_burst_then_429_with_the_headers(settings) -> None:
         elapsed = time.monotonic() - started
         assert 10 <= sum(a.status_code == 200 for a in again) <= 10 + 10 * (elapsed + 0.2) + 1
         # Another key has its own bucket; public routes are not limited.
+        assert httpx.get(f"{base}/api/v1/health").headers.get("X-RateLimit-Limit") is None
         assert httpx.get(f"{base}/api/v1/account/balance", headers=_key(base, "fresh")).status_code == 200
         assert all(httpx.get(f"{base}/api/v1/health").status_code == 200 for _ in range(40))
 
