@@ -52,9 +52,14 @@ def expire_outputs() -> None:
     remove_expired_outputs()
 
 
-expire_outputs_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="expire_outputs_every_10_minutes",
     job=expire_outputs,
     cron_schedule="*/10 * * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
+def expire_outputs_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    """A run only when some job is past its retention: no empty run in the UI every ten minutes."""
+    settings = get_settings()
+    due = due_for_expiry(_database(settings.resolved_database_url), limit=1)
+    return dg.RunRequest() if due else dg.SkipReason("no job past its retention")
