@@ -173,3 +173,33 @@ def test_a_code_port_in_use_is_refused(tmp_path) -> None:
         )  # fmt: skip
     assert result.returncode != 0
     assert f"code server port {port} is already in use" in result.stderr
+
+
+def test_children_die_with_a_killed_supervisor_and_the_next_start_works(tmp_path) -> None:
+    """SIGKILL cannot be passed on by the supervisor; its children still stop (their parent-death
+    signal), so the ports are free and `symage up` starts again on the same data dir."""
+    data_dir, port = tmp_path / "data", free_port()
+    log = tmp_path / "data.log"
+    first = _start(data_dir, port)
+    children: set[int] = set()
+    try:
+        _wait_up(first, port, log)
+        children = _descendants(first.pid)
+        assert len(children) >= 3
+        first.kill()
+        first.wait(10)
+        deadline = time.monotonic() + 30
+        while [pid for pid in children if _alive(pid)]:
+            assert time.monotonic() < deadline, [pid for pid in children if _alive(pid)]
+            time.sleep(0.3)
+    finally:
+        for pid in children:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    second = _start(data_dir, port)
+    try:
+        _wait_up(second, port, log)
+        _completed_job(data_dir, port)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(60)
