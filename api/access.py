@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.deps import ServicesDep
 from symage_pipeline.app.accounts import authenticate
 from symage_pipeline.app.db import Account
+from symage_pipeline.app.times import aware
 from symage_pipeline.errors import SymageError
 
 # Declares the Bearer scheme in the OpenAPI schema; our own 401 replaces FastAPI's 403.
@@ -49,7 +50,7 @@ def require_scope(scope: str):  # type: ignore[no-untyped-def]
             now = datetime.now(UTC)
             last = key.last_used_at
             # Touch last_used_at at most once a minute: a write per request would serialize SQLite.
-            if last is None or (last if last.tzinfo else last.replace(tzinfo=UTC)) < now - timedelta(minutes=1):
+            if last is None or aware(last) < now - timedelta(minutes=1):
                 key.last_used_at = now
             account = session.get(Account, key.user_id)
             assert account is not None

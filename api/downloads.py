@@ -8,8 +8,9 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from api.services import Services
 from symage_pipeline.app.db import Job
-from symage_pipeline.app.records import DOWNLOADABLE, is_past, load_job
+from symage_pipeline.app.records import DOWNLOADABLE, load_job
 from symage_pipeline.app.signing import DATASET_URL_TTL
+from symage_pipeline.app.times import is_past
 from symage_pipeline.errors import SymageError, conflict
 from symage_pipeline.storage import ArtifactStore
 

@@ -6,7 +6,8 @@ from api.schemas.catalog import FormDetail, FormField, FormSummary
 from api.schemas.jobs import JobDetail, JobSummary
 from symage_pipeline.app.db import Job
 from symage_pipeline.app.pricing import document_cost
-from symage_pipeline.app.records import generation_time_ms, iso, progress, throughput_docs_per_min
+from symage_pipeline.app.records import generation_time_ms, progress, throughput_docs_per_min
+from symage_pipeline.app.times import iso
 from symage_pipeline.catalog import Catalog, FormDef
 
 

@@ -19,8 +19,8 @@ from api.schemas.jobs import Item, ItemDownload, JobDownloads
 from api.services import Services
 from symage_pipeline.app.cursors import decode_cursor, encode_cursor, invalid_cursor
 from symage_pipeline.app.db import Job
-from symage_pipeline.app.records import iso
 from symage_pipeline.app.signing import FILE_URL_TTL, file_url
+from symage_pipeline.app.times import iso
 from symage_pipeline.bundle.items import content_type, ensure_item_index, find_item, read_items
 from symage_pipeline.errors import SymageError
 from symage_pipeline.keys import (

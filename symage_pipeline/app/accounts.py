@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from symage_pipeline.app.db import Account, ApiKey, Database
 from symage_pipeline.app.ledger import credits_allocated, credits_used
-from symage_pipeline.app.records import iso
+from symage_pipeline.app.times import iso
 from symage_pipeline.errors import SymageError, bad_request
 
 SCOPES = ("generate", "read", "account")

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from symage_pipeline.app.db import IdempotencyKey
+from symage_pipeline.app.times import aware
 from symage_pipeline.errors import SymageError, bad_request
 
 WINDOW = timedelta(hours=24)
@@ -41,8 +42,7 @@ def replayed_job_id(session: Session, user_id: str, key: str, digest: str) -> st
     row = session.get(IdempotencyKey, (user_id, key))
     if row is None:
         return None
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-    if created < datetime.now(UTC) - WINDOW:
+    if aware(row.created_at) < datetime.now(UTC) - WINDOW:
         session.delete(row)
         session.flush()
         return None

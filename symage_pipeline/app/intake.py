@@ -381,7 +381,6 @@ def forget_job(db: Database, job_id: str) -> None:
     """Remove every trace of a job whose run could not be submitted."""
     with db.session() as session:
         session.execute(delete(IdempotencyKey).where(IdempotencyKey.job_id == job_id))
-        for webhook in session.scalars(select(Webhook).where(Webhook.job_id == job_id)):
-            session.delete(webhook)
+        session.execute(delete(Webhook).where(Webhook.job_id == job_id))
         session.execute(delete(CreditEntry).where(CreditEntry.job_id == job_id))
         session.execute(delete(Job).where(Job.job_id == job_id))

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select, update
 from symage_pipeline.app.cursors import decode_cursor, encode_cursor, invalid_cursor
 from symage_pipeline.app.db import CreditEntry, Database, Job
 from symage_pipeline.app.ledger import settle
+from symage_pipeline.app.times import aware, iso
 from symage_pipeline.app.webhooks import enqueue_job_event
 from symage_pipeline.errors import SymageError, not_found
 
@@ -74,15 +75,12 @@ class JobTracker:
             if job is None or job.status in TERMINAL:
                 return None
             job.bundle_layout = bundle_layout
-            if job.cancel_requested_at is not None:
-                job.documents_done = job.documents_total if documents is None else documents
-                finish(job, self.retention, "canceled")
-                settle(session, job)
-                return job.status
-            job.documents_done = job.documents_total
-            finish(job, self.retention, "completed")
+            canceled = job.cancel_requested_at is not None
+            job.documents_done = documents if canceled and documents is not None else job.documents_total
+            finish(job, self.retention, "canceled" if canceled else "completed")
             settle(session, job)
-            enqueue_job_event(session, job, "job.completed")
+            if not canceled:
+                enqueue_job_event(session, job, "job.completed")
             return job.status
 
     def fail(self, job_id: str, error: str) -> None:
@@ -156,7 +154,7 @@ def progress(job: Job) -> float:
 def generation_time_ms(job: Job) -> int | None:
     if job.completed_at is None or job.started_at is None:
         return None
-    return int((_aware(job.completed_at) - _aware(job.started_at)).total_seconds() * 1000)
+    return int((aware(job.completed_at) - aware(job.started_at)).total_seconds() * 1000)
 
 
 def throughput_docs_per_min(job: Job) -> float | None:
@@ -164,19 +162,6 @@ def throughput_docs_per_min(job: Job) -> float | None:
     if not ms or job.status != "completed":
         return None
     return round(job.documents_total / (ms / 60000), 1)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def is_past(moment: datetime | None) -> bool:
-    return moment is not None and _aware(moment) <= datetime.now(UTC)
-
-
-def iso(moment: datetime | None) -> str | None:
-    return _aware(moment).isoformat() if moment else None
 
 
 # ------------------------------------------------------------------------------------------ reading

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from symage_pipeline.app.cursors import decode_cursor, encode_cursor
 from symage_pipeline.app.db import Database, Job, Webhook, WebhookDelivery
+from symage_pipeline.app.times import aware, iso
 from symage_pipeline.errors import bad_request, not_found
 from symage_pipeline.settings import Settings
 from symage_pipeline.storage import ArtifactStore
@@ -233,7 +234,7 @@ def webhook_view(webhook: Webhook, *, secret: str | None = None) -> dict[str, An
         "description": webhook.description,
         "is_active": webhook.is_active,
         "job_id": webhook.job_id,
-        "created_at": _iso(webhook.created_at),
+        "created_at": iso(webhook.created_at),
     }
     if secret is not None:
         view["signing_secret"] = secret
@@ -250,16 +251,10 @@ def delivery_view(delivery: WebhookDelivery) -> dict[str, Any]:
         "attempts": delivery.attempts,
         "response_status": delivery.response_status,
         "last_error": delivery.last_error,
-        "next_attempt_at": _iso(delivery.next_attempt_at) if delivery.status == "pending" else None,
-        "created_at": _iso(delivery.created_at),
-        "delivered_at": _iso(delivery.delivered_at),
+        "next_attempt_at": iso(delivery.next_attempt_at) if delivery.status == "pending" else None,
+        "created_at": iso(delivery.created_at),
+        "delivered_at": iso(delivery.delivered_at),
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 # ----------------------------------------------------------------------------------------- outbox
@@ -295,7 +290,7 @@ def job_event_data(job: Job) -> dict[str, Any]:
         "form_ids": list(job.form_ids),
         "quantity": job.quantity,
         "credits_charged": job.credits_charged,
-        "completed_at": _iso(job.completed_at),
+        "completed_at": iso(job.completed_at),
         "error": job.error,
         "download_urls": [],
     }
@@ -391,12 +386,7 @@ def _claim(
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
         if delivery is None or delivery.status != "pending":
             return None
-        due = (
-            delivery.next_attempt_at
-            if delivery.next_attempt_at.tzinfo
-            else delivery.next_attempt_at.replace(tzinfo=UTC)
-        )
-        if due > datetime.now(UTC):
+        if aware(delivery.next_attempt_at) > datetime.now(UTC):
             return None
         webhook = session.get(Webhook, delivery.webhook_id)
         assert webhook is not None
