@@ -26,25 +26,26 @@ HTTP_CODES = {
 }
 
 
-def _response(error: SymageError) -> JSONResponse:
+def error_response(error: SymageError) -> JSONResponse:
+    """The one error shape, as a response (also an ASGI app, for middleware that answers early)."""
     return JSONResponse(error.to_body(), status_code=error.status, headers=error.headers)
 
 
 def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
-        return _response(SymageError(400, "invalid_json", "The request body is not valid JSON."))
+        return error_response(SymageError(400, "invalid_json", "The request body is not valid JSON."))
     if any(
         e.get("type") in ("missing", "model_attributes_type") and tuple(e.get("loc", ())) == ("body",) for e in errors
     ):
-        return _response(SymageError(400, "invalid_body", "The request body must be a JSON object."))
+        return error_response(SymageError(400, "invalid_body", "The request body must be a JSON object."))
     problems = [
         {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors
     ]
     first = problems[0] if problems else {"loc": [], "msg": "invalid request"}
     where = ".".join(p for p in first["loc"] if p not in ("body", "query", "path"))
     message = f"{where}: {first['msg']}" if where else first["msg"]
-    return _response(SymageError(422, "validation_error", message, {"errors": _jsonable(problems)}))
+    return error_response(SymageError(422, "validation_error", message, {"errors": _jsonable(problems)}))
 
 
 def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -56,13 +57,13 @@ def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 def _symage_error(_: Request, exc: SymageError) -> JSONResponse:
-    return _response(exc)
+    return error_response(exc)
 
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     """A bug still answers in the one error shape (and is logged with its traceback)."""
     log.exception("unhandled error", exc_info=exc)
-    return _response(SymageError(500, "internal_error", "An unexpected error occurred; it has been logged."))
+    return error_response(SymageError(500, "internal_error", "An unexpected error occurred; it has been logged."))
 
 
 def _jsonable(value: Any) -> Any:

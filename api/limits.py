@@ -7,10 +7,9 @@ Without them a 1 MB `config` was stored in the app DB and the run config, and a 
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import error_response
 from symage_pipeline.errors import SymageError
 
 MAX_JSON_DEPTH = 32
@@ -46,17 +45,6 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
         self.max_depth = max_depth
 
-    async def _refuse(self, send: Send, error: SymageError) -> None:
-        body = json.dumps(error.to_body()).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": error.status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
@@ -65,8 +53,9 @@ class BodyLimitMiddleware:
             413, "body_too_large", f"The request body exceeds {self.max_bytes:,} bytes.", {"limit": self.max_bytes}
         )
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._refuse(send, too_large)
+            # Length first: int() of a 5,000-digit header is itself an error.
+            if name == b"content-length" and value.isdigit() and (len(value) > 15 or int(value) > self.max_bytes):
+                await error_response(too_large)(scope, receive, send)
                 return
         chunks: list[bytes] = []
         size = 0
@@ -78,15 +67,14 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send, too_large)
+                await error_response(too_large)(scope, receive, send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
         if json_depth_exceeds(body, self.max_depth):
-            await self._refuse(
-                send, SymageError(400, "json_too_deep", f"JSON nests deeper than {self.max_depth} levels.")
-            )
+            too_deep = SymageError(400, "json_too_deep", f"JSON nests deeper than {self.max_depth} levels.")
+            await error_response(too_deep)(scope, receive, send)
             return
         replayed = False
 
