@@ -15,10 +15,10 @@ from symage_pipeline.errors import SymageError, conflict
 from symage_pipeline.storage import ArtifactStore
 
 
-def ready_job(services: Services, user_id: str, job_id: str) -> Job:
+def ready_job(services: Services, user_id: str, job_id: str, kind: str = "documents") -> Job:
     """A job whose outputs can be served: terminal (partial output of a job that stopped early
     too, SDK README) and not past its retention (410 then, even before the sweep has run)."""
-    job = load_job(services.db, user_id, job_id)
+    job = load_job(services.db, user_id, job_id, kind)
     if job.status == "expired" or (job.status in DOWNLOADABLE and is_past(job.expires_at)):
         raise SymageError(410, "job_expired", "This job's outputs have expired (they are kept 48 hours).")
     if job.status not in DOWNLOADABLE:

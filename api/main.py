@@ -25,6 +25,7 @@ from api.routes import (
     jobs,
     pricing,
     sizing,
+    tabular,
     webhooks,
 )
 from api.services import Services
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, submitter: RunSubmitter | None 
         files,
         account,
         identities,
+        tabular,
         webhooks,
     ):
         v1.include_router(module.router)

@@ -56,3 +56,8 @@ def shard_key(job_id: str, index: int) -> str:
 def download_key(job_id: str, fmt: str) -> str:
     """The flat whole-job downloads: `json` and `csv`."""
     return f"{job_prefix(job_id)}/data.{fmt}"
+
+
+def table_key(job_id: str, fmt: str) -> str:
+    """A tabular job's file: `csv` or `json`."""
+    return f"{job_prefix(job_id)}/table.{fmt}"

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Jobs of at most this many documents skip the run queue and execute in the API's warm lane
     # (0 = every job goes through the queue and the daemon).
     fast_lane_max_documents: int = 20
+    # Tabular jobs of at most this many rows run in the warm lane too (a table of 2,000 rows takes
+    # ~0.1 s to make; a queued run spends ~2.5 s starting).
+    fast_lane_max_rows: int = 2_000
     # Datasets of more documents than this are sharded (docs/spec/WIRE.md section 3): archives stay well under
     # the ~2 GiB a client should have to fetch in one piece.
     shard_size: int = 5_000
@@ -66,6 +69,14 @@ class Settings(BaseSettings):
     # picks a free port when none is set, so two stacks on one machine never share a code server.
     code_server_host: str = "127.0.0.1"
     code_server_port: int | None = None
+
+    # An LLM for POST /tabular/parse, tried before the offline heuristic: "anthropic" or "openai"
+    # (any OpenAI-compatible chat-completions server at llm_base_url); None = heuristic only.
+    llm_provider: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_model: str | None = None
+    llm_timeout_seconds: float = 10.0
 
     @property
     def retention(self) -> timedelta:

@@ -47,6 +47,7 @@ from symage_pipeline.spec import (
     WRITER_CONSISTENCY,
     GenerationSpec,
 )
+from symage_pipeline.tabular.spec import TabularSpec
 
 # Top-level request fields that shape the documents (kept in the spec's config as `request_options`).
 TOP_LEVEL_KNOBS = ("ink_color", "ink_color_distribution", "writer_consistency", "realism_level")
@@ -56,7 +57,7 @@ OutputFormat = Literal[KNOWN_FORMATS]  # type: ignore[valid-type]
 class RunLauncher(Protocol):
     """What intake needs of Dagster: start (or enqueue) a job's run. `defs.launch` implements it."""
 
-    def submit(self, job_id: str, spec: GenerationSpec) -> str: ...
+    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec) -> str: ...
 
 
 # ------------------------------------------------------------------------------------------- rules
@@ -331,6 +332,34 @@ def create_job(
     spec = request.to_spec(catalog, list(account.feature_flags))
     cost = price(spec, catalog)
     digest = request_hash(request.model_dump(mode="json", exclude_none=True, exclude={"confirmed_credits"}))
+
+    def make_job(job_id: str) -> Job:
+        return Job.for_spec(spec, job_id=job_id, user_id=user_id, requested_seed=request.seed,
+                            credits_required=cost, created_via=created_via)  # fmt: skip
+
+    return admit(
+        db, settings, launcher, user_id=user_id, cost=cost, digest=digest, key=key,
+        confirmed_credits=request.confirmed_credits, make_job=make_job, spec=spec, webhook_url=request.webhook_url,
+    )  # fmt: skip
+
+
+def admit(
+    db: Database,
+    settings: Settings,
+    launcher: RunLauncher,
+    *,
+    user_id: str,
+    cost: int,
+    digest: str,
+    key: str | None,
+    confirmed_credits: int | None,
+    make_job: Callable[[str], Job],
+    spec: Any,
+    webhook_url: str | None = None,
+) -> Admission:
+    """The admission every kind of job shares: in one serialized transaction per account, the
+    `Idempotency-Key` lookup, 402 over the limit, spend confirmation, the Job row and its credit
+    reserve; then the run is submitted, and a failed submission leaves no trace."""
     job_id = str(uuid.uuid4())
     with db.serialized(_lock_account(user_id)) as session:
         if key and (existing := replayed_job_id(session, user_id, key, digest)):
@@ -345,25 +374,18 @@ def create_job(
                 f"This job needs {cost:,} credits; {max(available, 0):,} are available.",
                 {"credits_required": cost, "available_credits": max(available, 0)},
             )
-        if account.confirm_above is not None and cost > account.confirm_above and request.confirmed_credits != cost:
+        if account.confirm_above is not None and cost > account.confirm_above and confirmed_credits != cost:
             return Admission(
                 None, confirmation={"status": "confirmation_required", "cost": cost, "available_credits": available}
             )
-        job = Job.for_spec(
-            spec,
-            job_id=job_id,
-            user_id=user_id,
-            requested_seed=request.seed,
-            credits_required=cost,
-            created_via=created_via,
-        )
+        job = make_job(job_id)
         session.add(job)
         session.flush()
         reserve(session, job)
         if key:
             remember(session, user_id, key, digest, job_id)
-        if request.webhook_url:
-            subscribe_job(session, settings, user_id, job_id, request.webhook_url)
+        if webhook_url:
+            subscribe_job(session, settings, user_id, job_id, webhook_url)
     try:
         run_id = launcher.submit(job_id, spec)
     except Exception as exc:

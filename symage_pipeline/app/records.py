@@ -79,7 +79,7 @@ class JobTracker:
             job.documents_done = documents if canceled and documents is not None else job.documents_total
             finish(job, self.retention, "canceled" if canceled else "completed")
             settle(session, job)
-            if not canceled:
+            if not canceled and job.kind == "documents":  # webhook events describe document jobs
                 enqueue_job_event(session, job, "job.completed")
             return job.status
 
@@ -91,7 +91,8 @@ class JobTracker:
             job.error = error[:2000]
             finish(job, self.retention, "failed")
             settle(session, job)
-            enqueue_job_event(session, job, "job.failed")
+            if job.kind == "documents":
+                enqueue_job_event(session, job, "job.failed")
 
     def get(self, job_id: str) -> Job | None:
         with self.db.session() as session:
@@ -105,7 +106,7 @@ def request_cancel(db: Database, user_id: str, job_id: str, retention: timedelta
     was pending (its queued run must then be dequeued)."""
     with db.session() as session:
         job = session.get(Job, job_id, with_for_update=True)
-        if job is None or job.user_id != user_id:
+        if job is None or job.user_id != user_id or job.kind != "documents":
             raise not_found("job_not_found", "Job not found in this account")
         if job.status in UNCANCELABLE:
             raise SymageError(
@@ -167,10 +168,11 @@ def throughput_docs_per_min(job: Job) -> float | None:
 # ------------------------------------------------------------------------------------------ reading
 
 
-def load_job(db: Database, user_id: str, job_id: str) -> Job:
+def load_job(db: Database, user_id: str, job_id: str, kind: str = "documents") -> Job:
+    """The account's job of this kind (a tabular job is not found under /jobs, nor the reverse)."""
     with db.session() as session:
         job = session.get(Job, job_id)
-    if job is None or job.user_id != user_id:
+    if job is None or job.user_id != user_id or job.kind != kind:
         raise not_found("job_not_found", "Job not found in this account")
     return job
 
@@ -184,7 +186,7 @@ def reconciled(db: Database, job: Job, run_status: Callable[[str], str | None]) 
         return job  # the notify step is about to record it
     if status in FAILED_RUN_STATUSES:
         JobTracker(db).fail(job.job_id, f"Dagster run {job.dagster_run_id} ended {status.lower()}")
-        return load_job(db, job.user_id, job.job_id)
+        return load_job(db, job.user_id, job.job_id, job.kind)
     return job
 
 
@@ -199,7 +201,7 @@ def list_jobs(
     db: Database, user_id: str, *, limit: int, cursor: str | None, status: str | None, form_id: str | None
 ) -> JobPage:
     """Newest first, keyset-paginated on (created_at, job_id)."""
-    query = select(Job).where(Job.user_id == user_id)
+    query = select(Job).where(Job.user_id == user_id, Job.kind == "documents")
     if status:
         query = query.where(Job.status == status)
     if form_id:
@@ -225,13 +227,13 @@ def usage(db: Database, user_id: str, days: int) -> dict:
         by_status = dict(
             session.execute(
                 select(Job.status, func.count())
-                .where(Job.user_id == user_id, Job.created_at >= since)
+                .where(Job.user_id == user_id, Job.kind == "documents", Job.created_at >= since)
                 .group_by(Job.status)
             ).all()
         )
         documents = session.scalar(
             select(func.coalesce(func.sum(Job.documents_done), 0)).where(
-                Job.user_id == user_id, Job.created_at >= since
+                Job.user_id == user_id, Job.kind == "documents", Job.created_at >= since
             )
         )
         charged = session.scalar(

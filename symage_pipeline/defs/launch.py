@@ -24,15 +24,17 @@ from symage_pipeline.defs.names import (
     JOB_NAME,
     LOCATION_NAME,
     PARTITIONS_NAME,
+    TABULAR_JOB_NAME,
     run_tags,
 )
 from symage_pipeline.settings import Settings
 from symage_pipeline.spec import GenerationSpec
+from symage_pipeline.tabular.spec import TabularSpec
 
 
 class RunSubmitter(ABC):
     @abstractmethod
-    def submit(self, job_id: str, spec: GenerationSpec) -> str:
+    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec) -> str:
         """Start (or enqueue) the run for a job; returns the Dagster run id."""
 
     @abstractmethod
@@ -90,12 +92,16 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
                 self._workspace = WorkspaceProcessContext(self.instance, target, version=dagster.__version__)
             return self._workspace.create_request_context()
 
-    def submit(self, job_id: str, spec: GenerationSpec) -> str:
+    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec) -> str:
         from dagster._core.definitions.selector import JobSubsetSelector
 
         from symage_pipeline.defs.generate import run_config
+        from symage_pipeline.defs.tabular import tabular_run_config
 
-        config = run_config(job_id, spec, plan_execution(spec, self.settings)).to_config_dict()
+        if isinstance(spec, TabularSpec):
+            job_name, config = TABULAR_JOB_NAME, tabular_run_config(job_id, spec).to_config_dict()
+        else:
+            job_name, config = JOB_NAME, run_config(job_id, spec, plan_execution(spec, self.settings)).to_config_dict()
         instance = self.instance
         instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
         context = self._request_context()
@@ -105,14 +111,14 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
         repo = next(iter(location.get_repositories().values()))
         remote_job = location.get_job(
             JobSubsetSelector(
-                location_name=LOCATION_NAME, repository_name=repo.name, job_name=JOB_NAME, op_selection=None
+                location_name=LOCATION_NAME, repository_name=repo.name, job_name=job_name, op_selection=None
             )
         )
         plan = location.get_execution_plan(
             remote_job, config, step_keys_to_execute=None, known_state=None, instance=instance
         ).execution_plan_snapshot
         run = instance.create_run(
-            job_name=JOB_NAME,
+            job_name=job_name,
             run_id=None,
             run_config=config,
             resolved_op_selection=None,
@@ -159,17 +165,27 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="symage-run")
         self._pending: list[Future] = []
 
-    def execute(self, job_id: str, spec: GenerationSpec) -> Any:
+    def execute(self, job_id: str, spec: GenerationSpec | TabularSpec) -> Any:
         """Run the job here: `execute_in_process` for a one-process plan; `execute_job` (the code
         location reconstructed in Dagster's multiprocess workers) when the plan fans out."""
         from symage_pipeline.defs.generate import generate_documents, run_config
         from symage_pipeline.defs.resources import job_resources
+        from symage_pipeline.defs.tabular import generate_tabular, tabular_run_config
 
-        plan = plan_execution(spec, self.settings)
         log_level = "WARNING" if self.quiet else None
+        plan = None if isinstance(spec, TabularSpec) else plan_execution(spec, self.settings)
         try:
             self.instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
-            if plan.multiprocess:
+            if plan is None:
+                result = generate_tabular.execute_in_process(
+                    run_config=tabular_run_config(job_id, spec, log_level=log_level),  # type: ignore[arg-type]
+                    instance=self.instance,
+                    resources=self.resources or job_resources(self.settings),
+                    partition_key=job_id,
+                    tags={JOB_ID_TAG: job_id},
+                    raise_on_error=False,
+                )
+            elif plan.multiprocess:
                 import dagster as dg
                 from dagster._core.definitions.reconstruct import ReconstructableRepository
 
@@ -202,7 +218,7 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         JobTracker(db, self.settings.retention).fail(job_id, error)  # no-op once the job has ended
         db.dispose()
 
-    def submit(self, job_id: str, spec: GenerationSpec) -> str:
+    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec) -> str:
         self._pending.append(self._pool.submit(self.execute, job_id, spec))
         return ""
 
@@ -227,8 +243,12 @@ class RoutingSubmitter(RunSubmitter):
         self.fast = InProcessRunSubmitter(settings)
         self.queued = DagsterRunSubmitter(settings)
 
-    def submit(self, job_id: str, spec: GenerationSpec) -> str:
-        lane = self.fast if spec.documents_total <= self.settings.fast_lane_max_documents else self.queued
+    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec) -> str:
+        if isinstance(spec, TabularSpec):
+            small = spec.rows <= self.settings.fast_lane_max_rows
+        else:
+            small = spec.documents_total <= self.settings.fast_lane_max_documents
+        lane = self.fast if small else self.queued
         return lane.submit(job_id, spec)
 
     def run_status(self, run_id: str) -> str | None:

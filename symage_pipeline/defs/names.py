@@ -3,6 +3,7 @@
 LOCATION_NAME = "symage"
 DEFINITIONS_MODULE = "symage_pipeline.definitions"  # the code location, as workspace.yaml names it
 JOB_NAME = "generate_documents"
+TABULAR_JOB_NAME = "generate_tabular"
 PARTITIONS_NAME = "generation_jobs"
 JOB_ID_TAG = "symage/job_id"
 PARTITION_TAG = "dagster/partition"

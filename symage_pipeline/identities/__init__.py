@@ -4,7 +4,7 @@ A domain library: no Dagster, no FastAPI.  ``make_identity(seed, i)`` is item *i
 ``build_packet(identity)`` is every value any form may show for it.
 """
 
-from symage_pipeline.identities.graph import identities_from_seeds, make_identities, make_identity
+from symage_pipeline.identities.graph import core_identities, identities_from_seeds, make_identities, make_identity
 from symage_pipeline.identities.packet import SECTIONS, build_packet
 
-__all__ = ["SECTIONS", "build_packet", "identities_from_seeds", "make_identities", "make_identity"]
+__all__ = ["SECTIONS", "build_packet", "core_identities", "identities_from_seeds", "make_identities", "make_identity"]

@@ -510,6 +510,13 @@ def _stage_health(t: Tables, d: Draws, person: dict, address: dict, benefits: di
 # ---- assembly -------------------------------------------------------------------------------------
 
 
+def _contact(t: Tables, u: Any, person: dict[str, Any], place: Place) -> None:
+    """Phone (an area code of the home city) and email (from the name), drawn after the person stage."""
+    local = f"{person['first_name']}.{person['last_name']}".lower().replace(" ", "").replace("'", "")
+    person["phone"] = _phone(place.area_codes[int(u() * len(place.area_codes))], u())
+    person["email"] = f"{local}{1 + int(u() * 99)}@{t.email_domains.pick(u())}"
+
+
 def _build(t: Tables, identity_seed: int, draws: list[Draws], needs: Collection[str]) -> dict[str, Any]:
     person = _stage_person(t, draws[PERSON])
     address, place = _stage_address(t, draws[ADDRESS])
@@ -517,11 +524,9 @@ def _build(t: Tables, identity_seed: int, draws: list[Draws], needs: Collection[
     job, employer = _stage_job(t, draws[JOB], person, address, place)
     income = _stage_income(t, draws[INCOME], person, job, employer, status, dependents, needs)
     u = draws[PERSON].u
-    local = f"{person['first_name']}.{person['last_name']}".lower().replace(" ", "").replace("'", "")
+    _contact(t, u, person, place)
     person.update(
         identity_seed=identity_seed,
-        phone=_phone(place.area_codes[int(u() * len(place.area_codes))], u()),
-        email=f"{local}{1 + int(u() * 99)}@{t.email_domains.pick(u())}",
         occupation=job["title"],
         marital_status="married" if spouse else "single",
         homeowner=person["age"] >= 35 and u() < 0.65,
@@ -556,6 +561,44 @@ def identities_from_seeds(identity_seeds: Sequence[int], needs: Collection[str] 
             gc.enable()
 
 
+# Bulk uniforms for the stages `core_identities` runs (person, address, and job when asked).
+_CORE_BUDGETS = (BUDGETS[PERSON] + 4, BUDGETS[ADDRESS], 0, 0, 0, 0, 0)
+_CORE_JOB_BUDGETS = (BUDGETS[PERSON] + 4, BUDGETS[ADDRESS], 0, BUDGETS[JOB], 0, 0, 0)
+
+
+def core_identities(identity_seeds: Sequence[int], with_job: bool = False) -> list[dict[str, Any]]:
+    """The person, home address, phone and email of identities (and, ``with_job``, their job and
+    employer): the same values ``identities_from_seeds`` gives those parts, without running the
+    household, income, bank and health stages. For tables of people, where those stages would be
+    most of the cost and none of the columns.
+
+    Each dict is the person's fields (with ``phone`` and ``email``) plus ``address`` and, with the
+    job, ``job``, ``employer`` and ``annual_wage`` (the job's gross pay for a year).
+    """
+    t = _tables()
+    seeds = list(identity_seeds)
+    out: list[dict[str, Any]] = []
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        budgets = _CORE_JOB_BUDGETS if with_job else _CORE_BUDGETS
+        for seed, draws in zip(seeds, stage_draws(seeds, budgets), strict=True):
+            person = _stage_person(t, draws[PERSON])
+            address, place = _stage_address(t, draws[ADDRESS])
+            _contact(t, draws[PERSON].u, person, place)
+            person["identity_seed"] = seed
+            person["address"] = address
+            if with_job:
+                job, employer = _stage_job(t, draws[JOB], person, address, place)
+                person["job"], person["employer"] = job, employer
+                person["annual_wage"] = round(job["period_gross"] * payroll.PERIODS_PER_YEAR[job["pay_frequency"]], 2)
+            out.append(person)
+        return out
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def make_identities(seed: int, start: int, stop: int, needs: Collection[str] = ()) -> list[dict[str, Any]]:
     """Items [start, stop) of a job: item i is the identity of seed + i (as the SDK documents)."""
     out = identities_from_seeds(range(seed + start, seed + stop), needs)
@@ -569,4 +612,12 @@ def make_identity(seed: int, index: int, needs: Collection[str] = ()) -> dict[st
     return make_identities(seed, index, index + 1, needs)[0]
 
 
-__all__ = ["NEEDS", "STAGE_NAMES", "YEAR_END", "identities_from_seeds", "make_identities", "make_identity"]
+__all__ = [
+    "NEEDS",
+    "STAGE_NAMES",
+    "YEAR_END",
+    "core_identities",
+    "identities_from_seeds",
+    "make_identities",
+    "make_identity",
+]

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, S
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from symage_pipeline.spec import GenerationSpec
+from symage_pipeline.tabular.spec import ColumnSpec, TabularSpec
 
 
 def utcnow() -> datetime:
@@ -59,6 +60,8 @@ class Job(Base):
 
     job_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("accounts.user_id"))
+    # documents (/generate, /jobs) | tabular (/tabular): one lifecycle, one ledger, one expiry sweep.
+    kind: Mapped[str] = mapped_column(String(20), default="documents", server_default="documents")
     status: Mapped[str] = mapped_column(String(20), default="pending")
     form_ids: Mapped[list[str]] = mapped_column()
     # form_ids[0], as a column so `GET /jobs?form_id=` filters inside the query (before the LIMIT).
@@ -104,6 +107,34 @@ class Job(Base):
             config=dict(spec.config),
             documents_total=spec.documents_total,
             **fields,
+        )
+
+    @classmethod
+    def for_table(cls, spec: TabularSpec, *, job_id: str, user_id: str, requested_seed: int | None,
+                  **fields: Any) -> Job:  # fmt: skip
+        """A pending tabular Job row: its columns in `config`, its rows as the documents to make."""
+        return cls(
+            job_id=job_id,
+            user_id=user_id,
+            kind="tabular",
+            status="pending",
+            form_ids=[],
+            output_formats=list(spec.output_formats),
+            quantity=spec.rows,
+            seed=requested_seed,
+            effective_seed=spec.seed,
+            config={"columns": [c.model_dump() for c in spec.columns]},
+            documents_total=spec.rows,
+            **fields,
+        )
+
+    @property
+    def table_spec(self) -> TabularSpec:
+        return TabularSpec(
+            columns=tuple(ColumnSpec(**c) for c in self.config["columns"]),
+            rows=self.quantity,
+            output_formats=tuple(self.output_formats),
+            seed=self.effective_seed,
         )
 
     @property
