@@ -26,6 +26,7 @@ test: install lint
 bench: install
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_identities.py
+	$(BIN)/python bench/bench_tabular.py
 	$(BIN)/python bench/bench_surfaces.py
 	$(BIN)/python bench/bench_annotate.py
 	$(BIN)/python bench/bench_api.py

@@ -11,16 +11,25 @@ from api.deps import ServicesDep
 from api.downloads import artifact_response, ready_job
 from api.envelope import envelope
 from api.schemas.common import Envelope, error_responses, file_response
-from api.schemas.tabular import ParsedSchema, ParseRequest, TabularAccepted, TabularStatus
+from api.schemas.tabular import ColumnType, ParsedSchema, ParseRequest, TabularAccepted, TabularStatus
 from symage_pipeline.app import records
 from symage_pipeline.app.tabular import TabularRequest, create_tabular_job, tabular_status
 from symage_pipeline.errors import bad_request, conflict
 from symage_pipeline.keys import table_key
 from symage_pipeline.tabular.llm import llm_config, parse_with_llm
+from symage_pipeline.tabular.registry import describe
 from symage_pipeline.tabular.spec import FORMATS
 
 router = APIRouter(prefix="/tabular", tags=["tabular"], responses=error_responses(401, 403, 422, 429))
 MEDIA = {"csv": "text/csv", "json": "application/json"}
+
+
+@router.get("/types", response_model=Envelope[list[ColumnType]])
+def types(principal: ReadPrincipal) -> dict:
+    """Every column type a `/tabular/generate` column may name, with its constraints and defaults
+    (each column also takes `null_rate`, 0..1)."""
+    listing = describe()
+    return envelope(listing, count=len(listing))
 
 
 @router.post("/parse", response_model=Envelope[ParsedSchema], responses=error_responses(400))

@@ -39,3 +39,18 @@ class TabularStatus(Open):
     percent: float = Field(ge=0, le=100)
     estimated_seconds_remaining: float | None
     error: str | None
+
+
+class ColumnConstraint(Open):
+    kind: str = Field(description="int, float, str, list, … (what the value must be)")
+    default: object | None = None
+    required: bool = Field(False, description="the column is refused without it")
+
+
+class ColumnType(Open):
+    type: str
+    family: str = Field(
+        description="identity (consistent within a row: the identity graph), number, time, text, code, network, choice"
+    )
+    description: str
+    constraints: dict[str, ColumnConstraint]

@@ -74,8 +74,9 @@ def unit_matrix(keys: Sequence[int], k: int) -> list[list[float]]:
     return ((x >> np.uint64(11)).astype(np.float64) * _TO_UNIT).tolist()
 
 
-def stage_draws(identity_seeds: Sequence[int], budgets: Sequence[int]) -> Iterator[list[Draws]]:
-    """Per identity, one ``Draws`` per stage, with ``budgets[stage]`` uniforms computed in bulk.
+def stage_draws(identity_seeds: Sequence[int], budgets: Sequence[int]) -> Iterator[list[Draws | None]]:
+    """Per identity, one ``Draws`` per stage, with ``budgets[stage]`` uniforms computed in bulk;
+    a stage of budget 0 is one the caller does not run, and is ``None`` (no object to make).
 
     Same values as ``Draws(stage_key(seed, stage))`` one by one, but a batch costs one numpy pass:
     stage keys and their first uniforms are all mixed at once, which is what makes an identity
@@ -97,7 +98,7 @@ def stage_draws(identity_seeds: Sequence[int], budgets: Sequence[int]) -> Iterat
     spans = list(itertools.pairwise([0, *itertools.accumulate(budgets)]))
     for r in range(n):
         base, ks = r * width, key_rows[r]
-        yield [Draws(ks[st], flat[base + lo : base + hi]) for st, (lo, hi) in enumerate(spans)]
+        yield [Draws(ks[st], flat[base + lo : base + hi]) if hi > lo else None for st, (lo, hi) in enumerate(spans)]
 
 
 class Draws:

@@ -134,10 +134,11 @@ def _number(text: str) -> float:
 
 
 def split_phrases(prompt: str) -> list[str]:
-    text = re.sub(r"\s+", " ", prompt.strip())
+    text = re.sub(r"\s+", " ", re.sub(r"\s*\n\s*", ", ", prompt.strip()))  # one column per line, too
     text = _LEAD.sub("", text, count=1)
     if ":" in text and text.index(":") < 80 and not re.search(r"(?:format|pattern|mask)\s*:", text, re.I):
         text = text.split(":", 1)[1]
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # "$1,000" is one number, not two phrases
     # Keep "between 18 and 65" and choices in brackets whole while splitting on "and".
     protected = re.sub(rf"({_NUMBER})\s+and\s+({_NUMBER})", r"\1~\2", text)
     protected = re.sub(r"[(\[][^()\[\]]*[)\]]", lambda m: m.group().replace(",", "|").replace(" and ", "|"), protected)

@@ -22,7 +22,9 @@ def describe() -> list[dict]:
             "type": t.name,
             "family": t.family,
             "description": t.description,
-            "constraints": {k: {"kind": p.kind, "default": p.default} for k, p in t.params.items()},
+            "constraints": {
+                k: {"kind": p.kind, "default": p.default, "required": p.required} for k, p in t.params.items()
+            },
         }
         for t in REGISTRY.values()
     ]

@@ -588,7 +588,7 @@ SYNTHETIC_TYPES: list[ColumnType] = [
     ColumnType("time", "time", "Time of day (HH:MM:SS)", _time_of_day),
     ColumnType("uuid", "code", "UUID version 4", _uuid),
     ColumnType("custom_enum", "choice", "Weighted random choice", _enum,
-               {"values": Param("list"), "weights": Param("list")}, _check_enum),  # fmt: skip
+               {"values": Param("list", required=True), "weights": Param("list")}, _check_enum),  # fmt: skip
     ColumnType("custom_mask", "code", "Pattern: A upper, a lower, 9 digit, X alphanumeric, \\ escapes", _mask,
                {"mask": Param("string", "AAA-9999", 1, 256)}, _check_mask),  # fmt: skip
     ColumnType("custom_regex", "code", "Regex-like id: classes, \\d \\w, {n,m} ? + *", _regex,

@@ -39,6 +39,7 @@ class Param:
     maximum: float | None = None
     choices: Sequence[str] = ()
     description: str = ""
+    required: bool = False  # no default makes sense (custom_enum's values)
 
     def check(self, key: str, value: Any) -> Any:
         """The value, normalised (dates as ISO strings), or ConstraintError."""

@@ -32,6 +32,28 @@ def wait_table(api, key: str, job_id: str, timeout: float = 60) -> dict:
     raise AssertionError("tabular job did not finish")
 
 
+def test_the_column_types_are_listed_with_their_constraints(api) -> None:
+    response = api.client.get("/api/v1/tabular/types", headers=api.auth(api.key("u1")))
+    assert response.status_code == 200, response.text
+    listing = {t["type"]: t for t in response.json()["data"]}
+    assert len(listing) >= 50 and response.json()["meta"]["count"] == len(listing)
+    assert listing["text_first_name"]["family"] == "identity"
+    integer = listing["number_integer"]
+    assert integer["family"] == "number" and {"min", "max", "distribution_type"} <= set(integer["constraints"])
+    assert listing["custom_enum"]["constraints"]["values"]["required"] is True
+    # every listed type is one a generate request accepts with its defaults and required constraints
+    def column(i: int, kind: str) -> dict:
+        required = {k: ["a", "b"] for k, c in listing[kind]["constraints"].items() if c["required"]}
+        return {"name": f"c{i}", "type": kind, "constraints": required}
+
+    columns = [column(i, kind) for i, kind in enumerate(listing)]
+    for part in (columns[:50], columns[50:]):
+        created = api.client.post("/api/v1/tabular/generate", json={"columns": part, "quantity": 5},
+                                  headers=api.auth(api.key("u1")))  # fmt: skip
+        assert created.status_code == 200, created.text
+        assert wait_table(api, api.key("u1"), created.json()["data"]["job_id"])["status"] == "completed"
+
+
 def test_the_manuals_parse_example(api) -> None:
     key = api.key("u1")
     response = api.client.post(

@@ -72,3 +72,37 @@ def test_check_answers_a_bad_file_in_one_line_and_lists_only_rules_that_ran(tmp_
     full = CliRunner().invoke(main, ["check", str(out), "--verbose"]).output
     assert "tie.claim_intake" not in brief and "tie.claim_intake" in full
     assert "ssn.valid" in brief
+
+
+def test_tabular_writes_a_table_from_a_sentence(tmp_path) -> None:
+    out = tmp_path / "people.csv"
+    args = ["tabular", "first name, age, city", "-n", "1000", "--seed", "3", "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert lines[0] == "first_name,age,city" and len(lines) == 1001
+    again = tmp_path / "again.csv"
+    assert CliRunner().invoke(main, [*args[:-1], str(again)]).exit_code == 0
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_tabular_takes_a_schema_file_and_writes_json_by_suffix(tmp_path) -> None:
+    schema = tmp_path / "schema.json"
+    schema.write_text('[{"name": "id", "type": "uuid"}, {"name": "ok", "type": "boolean"}]')
+    out = tmp_path / "rows.json"
+    result = CliRunner().invoke(main, ["tabular", "--schema", str(schema), "-n", "20", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    import json
+
+    records = json.loads(out.read_text())
+    assert len(records) == 20 and set(records[0]) == {"id", "ok"} and isinstance(records[0]["ok"], bool)
+
+
+def test_tabular_answers_bad_input_in_one_line(tmp_path) -> None:
+    schema = tmp_path / "schema.json"
+    schema.write_text('[{"name": "n", "type": "number_integer", "constraints": {"min": 9, "max": 1}}]')
+    bad = CliRunner().invoke(main, ["tabular", "--schema", str(schema), "-o", str(tmp_path / "x.csv")])
+    assert bad.exit_code != 0 and "invalid_constraints" in bad.output and "'n'" in bad.output
+    fmt = CliRunner().invoke(main, ["tabular", "age", "-o", str(tmp_path / "x.xlsx")])
+    assert fmt.exit_code != 0 and "invalid_output_format" in fmt.output and "csv" in fmt.output
+    assert not (tmp_path / "x.csv").exists()
