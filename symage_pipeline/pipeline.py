@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from symage_pipeline import annotate, coherence, render
+from symage_pipeline.bundle.parts import write_part
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.document import FilledDocument, OutputFile, RenderedSurface
 from symage_pipeline.keys import file_key
@@ -126,20 +127,25 @@ def render_chunk(
 
 def _annotate_batch(
     catalog: Catalog, store: ArtifactStore, chunk: Chunk, items: Sequence[RenderedDocument]
-) -> tuple[int, int]:
+) -> tuple[int, int, list[OutputFile]]:
     files = written = 0
+    made: list[OutputFile] = []
     for item in items:
         outputs = annotate.document_files(catalog.get(item.doc.form_id), item.doc, item.surfaces, chunk.spec)
         more_files, more_bytes = _write(store, chunk.job_id, outputs)
         files, written = files + more_files, written + more_bytes
-    return files, written
+        made.extend(render.surface_files(item.doc, item.surfaces))
+        made.extend(outputs)
+    return files, written, made
 
 
 def annotate_chunk(catalog: Catalog, store: ArtifactStore, rendered: RenderedChunk) -> ChunkResult:
     """Labels from the word boxes the renderer placed: ground truth, FUNSD and words for every
-    surface, BIO / COCO / YOLO / Donut / parquet rows on request."""
+    surface, BIO / COCO / YOLO / Donut / parquet rows on request. The chunk's files are also
+    written as one zip part, deflated here, which the bundle copies without recompressing."""
     chunk = rendered.chunk
-    files, written = _annotate_batch(catalog, store, chunk, rendered.documents)
+    files, written, made = _annotate_batch(catalog, store, chunk, rendered.documents)
+    write_part(store, chunk.job_id, chunk.index, sorted(made))
     files, written = rendered.files + files, rendered.bytes_written + written
     return ChunkResult(chunk, documents=len(rendered.documents), files=files, bytes_written=written)
 

@@ -6,9 +6,11 @@ Keys are '/'-separated paths such as `jobs/<job_id>/files/pdfs/typed/x.pdf`. Wri
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,15 +54,21 @@ class ArtifactStore(ABC):
 
 
 class LocalStore(ArtifactStore):
+    """Files under one folder. A job writes thousands of small files, so a write is one `open`,
+    one `write` and one `rename`: keys are checked lexically (no `..`, no absolute paths: the store
+    itself never makes symlinks), folders are made once per process, temp names are counted."""
+
     def __init__(self, root: Path):
-        self.root = root
+        self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self._made: set[str] = set()
+        self._tmp = itertools.count()
 
     def path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents and path != self.root.resolve():
+        parts = key.strip("/").split("/") if key.strip("/") else []
+        if key.startswith("/") or "\x00" in key or any(p in ("", ".", "..") for p in parts):
             raise ValueError(f"key escapes the store: {key!r}")
-        return path
+        return self.root.joinpath(*parts)
 
     def put_bytes(self, key: str, data: bytes) -> None:
         with self.open_write(key) as sink:
@@ -77,10 +85,19 @@ class LocalStore(ArtifactStore):
     @contextmanager
     def open_write(self, key: str) -> Iterator[BinaryIO]:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        parent = str(target.parent)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        # Unique per process and call; `x` refuses a name left by a crashed process of the same pid.
+        tmp = f"{parent}/.tmp-{os.getpid()}-{threading.get_ident()}-{next(self._tmp)}"
         try:
-            with os.fdopen(fd, "wb") as handle:
+            handle = open(tmp, "xb")  # noqa: SIM115 - closed below, before the rename
+        except FileNotFoundError:  # the folder was removed since (delete_prefix): make it again
+            os.makedirs(parent, exist_ok=True)
+            handle = open(tmp, "xb")  # noqa: SIM115
+        try:
+            with handle:
                 yield handle
             os.replace(tmp, target)
         except BaseException:
@@ -97,13 +114,14 @@ class LocalStore(ArtifactStore):
         base = self.path(prefix)
         if not base.is_dir():
             return []
-        root = self.root.resolve()
+        root = self.root
         return sorted(
             p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")
         )
 
     def delete_prefix(self, prefix: str) -> None:
         shutil.rmtree(self.path(prefix), ignore_errors=True)
+        self._made.clear()
 
 
 class S3Store(ArtifactStore):

@@ -7,11 +7,11 @@ so grouping never depends on guessing from geometry for the form's own text.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
+from symage_pipeline.annotate.jsontext import json_str
 from symage_pipeline.catalog import FormDef, PerFormCache
 from symage_pipeline.render.template import template_for
 from symage_pipeline.render.words import Word
@@ -95,8 +95,7 @@ def _body(text: str, box: Sequence[int], word_json: Sequence[tuple[str, Sequence
     return f'"text":{_str(text)},"box":[{box[0]},{box[1]},{box[2]},{box[3]}],"words":[{words}]'
 
 
-def _str(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+_str = json_str
 
 
 class _Entity:

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from symage_pipeline.annotate.jsontext import json_str_or_null
 from symage_pipeline.annotate.labels import check_scheme, field_label
 from symage_pipeline.catalog import FieldDef, FormDef, PerFormCache
 from symage_pipeline.document import FilledDocument, PageImage, RenderedSurface
@@ -221,8 +222,7 @@ def union(boxes: Sequence[Box]) -> Box:
 # ------------------------------------------------------------------------------------ _words.json
 
 
-def _s(text: str | None) -> str:
-    return "null" if text is None else json.dumps(text, ensure_ascii=False)
+_s = json_str_or_null
 
 
 def _box_text(x0: float, y0: float, x1: float, y1: float) -> str:

@@ -20,6 +20,7 @@ written through spill files (``annotate.dataset``), so memory does not grow with
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -38,6 +39,7 @@ from symage_pipeline.annotate.outputs import WORK_DIR
 from symage_pipeline.annotate.splits import splits
 from symage_pipeline.bundle.card import dataset_card
 from symage_pipeline.bundle.items import build_item_index, stem_parser
+from symage_pipeline.bundle.parts import PARTS_DIR, PartIndex, copy_member, zip_entry
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.document import document_stem
 from symage_pipeline.keys import (
@@ -57,7 +59,6 @@ from symage_pipeline.storage import ArtifactStore
 __all__ = ["GENERATOR", "SCHEMA_VERSION", "DatasetInfo", "build_dataset", "csv_columns", "inner_manifest", "splits"]
 
 SCHEMA_VERSION = "2.0.0"
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 GENERATOR = {
     "git_shas": ["dev"],
     "render_versions": ["typed-r1"],
@@ -69,8 +70,6 @@ GENERATOR = {
 }
 # Documents in preview.zip of a sharded dataset: enough to look at, small enough to fetch first.
 PREVIEW_DOCUMENTS = 20
-# Already-compressed payloads are stored, not deflated: 4x faster for ~no size gain.
-_STORED = (".pdf", ".png", ".jpg", ".jpeg", ".parquet", ".zip")
 
 
 @dataclass(frozen=True)
@@ -106,16 +105,9 @@ def csv_columns(spec: GenerationSpec, catalog: Catalog) -> list[str]:
 
 # ------------------------------------------------------------------------------------ zip writing
 
-# An entry's source: bytes, ("store", key) or ("local", path).
+# An entry's source: bytes, ("store", key), ("local", path) or ("member", (part file, ZipInfo)):
+# a chunk's zip part member, copied without recompressing (bundle/parts.py).
 Source = bytes | tuple[str, Any]
-
-
-def _entry(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-    info.compress_type = zipfile.ZIP_STORED if name.endswith(_STORED) else zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    info.create_system = 3
-    return info
 
 
 def _copy(source: BinaryIO, sink: BinaryIO) -> None:
@@ -127,6 +119,8 @@ def _size(store: ArtifactStore, source: Source) -> int:
     if isinstance(source, bytes):
         return len(source)
     kind, ref = source
+    if kind == "member":
+        return ref[1].file_size
     return store.size(ref) if kind == "store" else Path(ref).stat().st_size
 
 
@@ -134,12 +128,15 @@ def _write_zip(store: ArtifactStore, key: str, entries: Iterable[tuple[str, Sour
     with store.open_write(key) as sink, zipfile.ZipFile(sink, "w", allowZip64=True) as archive:
         for name, source, size in entries:
             if isinstance(source, bytes):
-                archive.writestr(_entry(name), source)
+                archive.writestr(zip_entry(name), source)
                 continue
             kind, ref = source
+            if kind == "member":
+                copy_member(archive, *ref)
+                continue
             # A streamed entry must say up front if it will need ZIP64 sizes (a parquet piece of a
             # big single-zip job can pass 2 GiB); the rest keep the plain, smaller headers.
-            with archive.open(_entry(name), "w", force_zip64=size >= zipfile.ZIP64_LIMIT) as entry:
+            with archive.open(zip_entry(name), "w", force_zip64=size >= zipfile.ZIP64_LIMIT) as entry:
                 if kind == "store":
                     with store.open_read(ref) as data:
                         _copy(data, entry)  # type: ignore[arg-type]
@@ -299,7 +296,8 @@ def build_dataset(
     layout = "single" if len(ranges) == 1 else "sharded"
     documents_made = made * len(spec.form_ids)
 
-    with tempfile.TemporaryDirectory(prefix="symage-bundle-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="symage-bundle-"))
         extra = dataset_files(spec, catalog, store, prefix, frozenset(all_paths), Path(tmp), ranges)
         hf_surfaces = sorted({f.path.split("/")[2] for f in extra if f.path.startswith("annotations/hf/")})
         card = dataset_card(spec, catalog, hf_surfaces=hf_surfaces, layout=layout).encode()
@@ -317,8 +315,11 @@ def build_dataset(
             "readme": {"key": readme_key(job_id), "size_bytes": len(card)},
         }
 
+        parts = stack.enter_context(PartIndex(store, job_id))
+
         def doc_entries(paths: Iterable[str]) -> list[tuple[str, Source]]:
-            return [(p, ("store", f"{prefix}/{p}")) for p in paths]
+            """A document file from its chunk's part when it has one, else from the store."""
+            return [(p, ("member", hit) if (hit := parts.get(p)) else ("store", f"{prefix}/{p}")) for p in paths]
 
         def ds_entries(files: Iterable[DatasetFile]) -> list[tuple[str, Source]]:
             return [(f.path, ("local", f.local)) for f in files]
@@ -403,6 +404,7 @@ def build_dataset(
             total += size
             files += manifest["files"]["count"]
 
+    store.delete_prefix(f"{prefix}/{PARTS_DIR}")  # copied into the archives; a re-run bundle reads the files
     build_item_index(spec, store, job_id, rel_paths)
     split_map, omitted = splits(spec.quantity)
     top.update(

@@ -64,3 +64,19 @@ def test_s3_presigned_urls_fetch_without_credentials(store: ArtifactStore) -> No
 def test_local_store_refuses_keys_that_escape(tmp_path) -> None:
     with pytest.raises(ValueError):
         LocalStore(tmp_path).put_bytes("../outside", b"x")
+    for key in ("/etc/passwd", "a/../../b", "a//b", "a/./b", "a\x00b"):
+        with pytest.raises(ValueError):
+            LocalStore(tmp_path).put_bytes(key, b"x")
+    assert not any(tmp_path.parent.glob("outside"))
+
+
+def test_local_writes_are_atomic_and_leave_no_temp_files(tmp_path) -> None:
+    store = LocalStore(tmp_path)
+    for i in range(50):
+        store.put_bytes(f"jobs/j/files/{i % 5}/f{i}.json", b"{}")
+    store.put_bytes("jobs/j/files/0/f0.json", b"again")  # replacing a file is a rename too
+    store.delete_prefix("jobs/j/files/1")
+    store.put_bytes("jobs/j/files/1/back.json", b"{}")  # a removed folder is made again
+    assert store.get_bytes("jobs/j/files/0/f0.json") == b"again"
+    assert len(store.list("jobs/j")) == 41
+    assert not [p for p in tmp_path.rglob(".tmp-*")]
