@@ -15,8 +15,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from symage_pipeline.defs.names import DEFINITIONS_MODULE
 from symage_pipeline.settings import Settings
 from symage_pipeline.spec import GenerationSpec
+
+
+PRELOAD_MODULES = ("dagster", DEFINITIONS_MODULE, "symage_pipeline.pipeline", "symage_pipeline.bundle")
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,10 @@ class ExecutionPlan:
 
     def executor_config(self) -> dict:
         if self.multiprocess:
-            return {"multiprocess": {"max_concurrent": self.workers, "start_method": {"forkserver": {}}}}
+            # The forkserver imports the code location once; each step's process is forked from it
+            # instead of importing Dagster, PyMuPDF and the app again (~4 s a step without it).
+            start = {"forkserver": {"preload_modules": list(PRELOAD_MODULES)}}
+            return {"multiprocess": {"max_concurrent": self.workers, "start_method": start}}
         return {"in_process": {}}
 
 
