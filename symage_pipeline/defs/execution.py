@@ -19,7 +19,6 @@ from symage_pipeline.defs.names import DEFINITIONS_MODULE
 from symage_pipeline.settings import Settings
 from symage_pipeline.spec import GenerationSpec
 
-
 PRELOAD_MODULES = ("dagster", DEFINITIONS_MODULE, "symage_pipeline.pipeline", "symage_pipeline.bundle")
 
 
