@@ -5,6 +5,7 @@ is `GenerateConfig`: the job id, the request as `SpecConfig` (the fields of `spe
 and the chunking that `defs.execution.plan_execution` chose.
 """
 
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,6 +93,28 @@ def run_config(
     )
 
 
+# Transient errors (a full disk for a moment, a dropped store connection) are retried by Dagster;
+# the failure hook runs only after the last attempt. A dead step process is not retried here: it
+# fails its step and the run.
+CHUNK_RETRY = dg.RetryPolicy(max_retries=2, delay=0.5, backoff=dg.Backoff.EXPONENTIAL)
+INJECT_FAILURE_ENV = "SYMAGE_TEST_FAIL_STEP"
+
+
+class InjectedFailure(RuntimeError):
+    """Raised by a step the tests chose (`SYMAGE_TEST_FAIL_STEP=render:1`), on its first attempt."""
+
+
+def _maybe_fail(context: dg.OpExecutionContext, op: str, chunk: Chunk) -> None:
+    """Test-only: fail the first attempt of `op` on chunk `n` (`op:n`), or every attempt
+    (`op:n:always`), when the environment names it, to prove a retried chunk makes the same bytes
+    and a chunk that keeps failing fails its job. Unset in every real deployment."""
+    target = os.environ.get(INJECT_FAILURE_ENV)
+    if not target:
+        return
+    if target == f"{op}:{chunk.index}:always" or (target == f"{op}:{chunk.index}" and context.retry_number == 0):
+        raise InjectedFailure(f"injected failure in {op} of chunk {chunk.index} (attempt {context.retry_number + 1})")
+
+
 @dg.op(out=dg.DynamicOut(Chunk))
 def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppDatabaseResource):
     if not app_db.tracker.start(config.job_id, run_id=context.run_id, worker_count=config.plan.workers):
@@ -102,44 +125,66 @@ def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppData
         yield dg.DynamicOutput(chunk, mapping_key=chunk.mapping_key)
 
 
-@dg.op
-def identities(chunk: Chunk) -> tuple[Chunk, list]:
+@dg.op(retry_policy=CHUNK_RETRY)
+def identities(context: dg.OpExecutionContext, chunk: Chunk) -> tuple[Chunk, list]:
+    _maybe_fail(context, "identities", chunk)
     return chunk, pipeline.identities(chunk)
 
 
-@dg.op
-def coherence(catalog: CatalogResource, people: tuple[Chunk, list]) -> tuple[Chunk, list[FilledDocument]]:
+@dg.op(retry_policy=CHUNK_RETRY)
+def coherence(
+    context: dg.OpExecutionContext, catalog: CatalogResource, people: tuple[Chunk, list]
+) -> tuple[Chunk, list[FilledDocument]]:
     chunk, persons = people
+    _maybe_fail(context, "coherence", chunk)
     return chunk, pipeline.fill(chunk, catalog.catalog, persons)
 
 
-@dg.op
+@dg.op(retry_policy=CHUNK_RETRY)
 def render(
+    context: dg.OpExecutionContext,
     catalog: CatalogResource,
     artifacts: ArtifactStoreResource,
     app_db: AppDatabaseResource,
     documents: tuple[Chunk, list[FilledDocument]],
 ) -> RenderedChunk:
-    """Renders each document's surfaces into the store, reporting progress as it goes."""
+    """Renders each document's surfaces into the store, reporting progress as it goes. A failed
+    attempt takes back the progress it reported, so a retried chunk is not counted twice."""
     chunk, docs = documents
     tracker = app_db.tracker
-    return pipeline.render_chunk(
-        catalog.catalog,
-        artifacts.store,
-        chunk,
-        docs,
-        on_progress=lambda n: tracker.add_progress(chunk.job_id, n),
-        should_stop=lambda: tracker.cancel_requested(chunk.job_id),
-    )
+    reported = 0
+
+    def progress(n: int) -> None:
+        nonlocal reported
+        tracker.add_progress(chunk.job_id, n)
+        reported += n
+        if reported == n:  # after the first batch, so a retried chunk has work to redo
+            _maybe_fail(context, "render", chunk)
+
+    try:
+        return pipeline.render_chunk(
+            catalog.catalog,
+            artifacts.store,
+            chunk,
+            docs,
+            on_progress=progress,
+            should_stop=lambda: tracker.cancel_requested(chunk.job_id),
+        )
+    except Exception:
+        tracker.add_progress(chunk.job_id, -reported)
+        raise
 
 
-@dg.op
-def annotate(catalog: CatalogResource, artifacts: ArtifactStoreResource, rendered: RenderedChunk) -> ChunkResult:
+@dg.op(retry_policy=CHUNK_RETRY)
+def annotate(
+    context: dg.OpExecutionContext, catalog: CatalogResource, artifacts: ArtifactStoreResource, rendered: RenderedChunk
+) -> ChunkResult:
     """Writes every document's ground truth and labels from the word boxes the renderer placed."""
+    _maybe_fail(context, "annotate", rendered.chunk)
     return pipeline.annotate_chunk(catalog.catalog, artifacts.store, rendered)
 
 
-@dg.op
+@dg.op(retry_policy=CHUNK_RETRY)  # a re-run bundle reads the files its first attempt copied from parts
 def bundle(
     context: dg.OpExecutionContext,
     catalog: CatalogResource,

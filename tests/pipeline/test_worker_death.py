@@ -1,5 +1,7 @@
-"""A step worker that dies fails its job within seconds: parallelism is the executor's, so a dead
-process is a failed step (never a pool's child that leaves the job `generating` for good)."""
+"""A step worker that dies is a failed step attempt, never a hung job: parallelism is the
+executor's, so Dagster sees the dead process, its RetryPolicy runs the step again (the job
+completes with the same bytes), and a step that dies at every attempt fails the job, refunding
+what was not made."""
 
 from __future__ import annotations
 
@@ -29,29 +31,70 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_killing_a_step_worker_fails_the_job_and_refunds_what_was_not_made(settings) -> None:
+def _step_workers() -> list[int]:
+    # The forkserver is this process's child; the step workers are its children.
+    return [w for server in _children(os.getpid()) for w in _children(server)]
+
+
+def _start(settings):  # type: ignore[no-untyped-def]
     fanned = settings.model_copy(update={"multiprocess_min_documents": 50, "workers": 2, "max_chunk_documents": 300})
     submitter = InProcessRunSubmitter(fanned, quiet=True)
+    return fanned, submitter
+
+
+def _job(api: Api, key: str, job_id: str) -> dict:
+    return api.client.get(f"/api/v1/jobs/{job_id}", headers=api.auth(key)).json()["data"]
+
+
+def _wait_for_render(api: Api, key: str, job_id: str) -> None:
+    deadline = time.monotonic() + 120
+    while _job(api, key, job_id)["documents_completed"] < 25:
+        assert time.monotonic() < deadline, "no render step started"
+        time.sleep(0.05)
+
+
+def test_a_killed_step_worker_is_retried_and_the_job_completes_with_the_same_bytes(settings) -> None:
+    fanned, submitter = _start(settings)
+    with TestClient(create_app(fanned, submitter)) as client:
+        api = Api(client, submitter)
+        key = api.key("doomed")
+        api.account("doomed", tier="enterprise")
+        body = {**W2, "quantity": 600}
+        datasets = []
+        for kill in (False, True):
+            created = client.post("/api/v1/generate", json=body, headers=api.auth(key)).json()["data"]
+            if kill:
+                _wait_for_render(api, key, created["job_id"])
+                workers = _step_workers()
+                assert workers, "no step worker found"
+                for pid in workers:
+                    os.kill(pid, signal.SIGKILL)
+            submitter.drain()
+            job = _job(api, key, created["job_id"])
+            assert job["status"] == "completed", job
+            assert job["credits_charged"] == created["credits_required"]
+            datasets.append(client.get(f"/api/v1/jobs/{job['job_id']}/download/dataset", headers=api.auth(key)).content)
+        assert datasets[0] == datasets[1]
+
+
+def test_a_step_worker_killed_at_every_attempt_fails_the_job_and_refunds_what_was_not_made(settings) -> None:
+    fanned, submitter = _start(settings)
     with TestClient(create_app(fanned, submitter)) as client:
         api = Api(client, submitter)
         key = api.key("doomed")
         api.account("doomed", tier="enterprise")
         created = client.post("/api/v1/generate", json={**W2, "quantity": 600}, headers=api.auth(key)).json()["data"]
         job_id = created["job_id"]
-        deadline = time.monotonic() + 120
-        while client.get(f"/api/v1/jobs/{job_id}", headers=api.auth(key)).json()["data"]["documents_completed"] < 25:
-            assert time.monotonic() < deadline, "no render step started"
-            time.sleep(0.05)
-        # The forkserver is this process's child; the step workers are its children.
-        workers = [w for server in _children(os.getpid()) for w in _children(server)]
-        assert workers, "no step worker found"
-        for pid in workers:
-            os.kill(pid, signal.SIGKILL)
+        _wait_for_render(api, key, job_id)
         killed_at = time.monotonic()
+        while _job(api, key, job_id)["status"] not in ("completed", "failed"):  # every retry's worker, too
+            for pid in _step_workers():
+                os.kill(pid, signal.SIGKILL)
+            assert time.monotonic() - killed_at < 60, "the job did not end"
+            time.sleep(0.05)
         submitter.drain()
-        job = client.get(f"/api/v1/jobs/{job_id}", headers=api.auth(key)).json()["data"]
+        job = _job(api, key, job_id)
         assert job["status"] == "failed", job
-        assert time.monotonic() - killed_at < 30
         assert job["credits_charged"] < created["credits_required"]
         balance = client.get("/api/v1/account/balance", headers=api.auth(key)).json()["data"]
         assert balance["credits_allocated"] == job["credits_charged"]
