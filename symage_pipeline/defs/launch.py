@@ -47,6 +47,11 @@ class RunSubmitter(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         pass
 
+    def health(self) -> dict[str, Any]:
+        """The Dagster side of `/health`: raises when the instance cannot be read; `daemons` maps
+        each daemon the runs need to whether it is alive."""
+        return {}
+
 
 class _InstanceMixin:
     settings: Settings
@@ -65,12 +70,21 @@ class _InstanceMixin:
         run = self.instance.get_run_by_id(run_id)
         return run.status.value if run else None
 
+    def health(self) -> dict[str, Any]:
+        self.instance.get_runs(limit=1)
+        return {}
+
 
 class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
     def __init__(self, settings: Settings):
         self.settings = settings
         self._workspace: Any = None
         self._lock = threading.Lock()
+
+    def health(self) -> dict[str, Any]:
+        """Queued runs need the daemon: its run coordinator, sensors and schedules heartbeat."""
+        statuses = self.instance.get_daemon_statuses()
+        return {"daemons": {name: status.healthy for name, status in sorted(statuses.items())}}
 
     def _request_context(self):  # type: ignore[no-untyped-def]
         import dagster
@@ -256,6 +270,9 @@ class RoutingSubmitter(RunSubmitter):
 
     def cancel(self, run_id: str) -> None:
         self.queued.cancel(run_id)
+
+    def health(self) -> dict[str, Any]:
+        return self.queued.health()
 
     def close(self) -> None:
         self.fast.close()

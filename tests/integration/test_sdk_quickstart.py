@@ -101,3 +101,18 @@ def test_canceling_a_queued_job_ends_its_run_and_refunds_it(client: Client, live
     assert run.status.value in expected, run.status
     after = client.account.balance()
     assert after.credits_allocated - before.credits_allocated == current.credits_charged
+
+
+def test_health_reports_the_daemons_that_launch_queued_runs(client: Client) -> None:
+    import time
+
+    deadline = time.monotonic() + 60
+    while True:
+        health = client.health()
+        daemons = health["checks"]["dagster"].get("daemons", {})
+        if health["status"] == "healthy" or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert health["status"] == "healthy", health
+    assert {"QUEUED_RUN_COORDINATOR", "SENSOR", "SCHEDULER"} <= set(daemons) and all(daemons.values())
+    assert {c["status"] for c in health["checks"].values()} == {"ok"}
