@@ -57,7 +57,7 @@ OutputFormat = Literal[KNOWN_FORMATS]  # type: ignore[valid-type]
 class RunLauncher(Protocol):
     """What intake needs of Dagster: start (or enqueue) a job's run. `defs.launch` implements it."""
 
-    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec) -> str: ...
+    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str: ...
 
 
 # ------------------------------------------------------------------------------------------- rules
@@ -387,7 +387,7 @@ def admit(
         if webhook_url:
             subscribe_job(session, settings, user_id, job_id, webhook_url)
     try:
-        run_id = launcher.submit(job_id, spec)
+        run_id = launcher.submit(job_id, spec, user_id=user_id)
     except Exception as exc:
         forget_job(db, job_id)
         raise SymageError(503, "run_submission_failed", f"Could not start the generation run: {exc}") from exc

@@ -6,6 +6,7 @@ and the chunking that `defs.execution.plan_execution` chose.
 """
 
 import os
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -161,8 +162,9 @@ def render(
         if reported == n:  # after the first batch, so a retried chunk has work to redo
             _maybe_fail(context, "render", chunk)
 
+    started = time.perf_counter()
     try:
-        return pipeline.render_chunk(
+        rendered = pipeline.render_chunk(
             catalog.catalog,
             artifacts.store,
             chunk,
@@ -173,6 +175,16 @@ def render(
     except Exception:
         tracker.add_progress(chunk.job_id, -reported)
         raise
+    seconds = time.perf_counter() - started
+    context.add_output_metadata(
+        {
+            "documents": len(rendered.documents),
+            "docs_per_second": round(len(rendered.documents) / seconds, 1) if seconds else 0.0,
+            "files": rendered.files,
+            "bytes": rendered.bytes_written,
+        }
+    )
+    return rendered
 
 
 @dg.op(retry_policy=CHUNK_RETRY)
@@ -181,7 +193,9 @@ def annotate(
 ) -> ChunkResult:
     """Writes every document's ground truth and labels from the word boxes the renderer placed."""
     _maybe_fail(context, "annotate", rendered.chunk)
-    return pipeline.annotate_chunk(catalog.catalog, artifacts.store, rendered)
+    result = pipeline.annotate_chunk(catalog.catalog, artifacts.store, rendered)
+    context.add_output_metadata({"documents": result.documents, "files": result.files, "bytes": result.bytes_written})
+    return result
 
 
 @dg.op(retry_policy=CHUNK_RETRY)  # a re-run bundle reads the files its first attempt copied from parts

@@ -20,9 +20,9 @@ from symage_pipeline.defs.execution import plan_execution
 from symage_pipeline.defs.instance import write_dagster_home
 from symage_pipeline.defs.names import (
     DEFINITIONS_MODULE,
-    JOB_ID_TAG,
     JOB_NAME,
     LOCATION_NAME,
+    PARTITION_TAG,
     PARTITIONS_NAME,
     TABULAR_JOB_NAME,
     run_tags,
@@ -32,9 +32,19 @@ from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.tabular.spec import TabularSpec
 
 
+def job_tags(job_id: str, spec: GenerationSpec | TabularSpec, user_id: str = "") -> dict[str, str]:
+    """The run's tags for this job (`names.run_tags`): what the job is, in the runs list."""
+    if isinstance(spec, TabularSpec):
+        return run_tags(job_id, TABULAR_JOB_NAME, kind="tabular", user_id=user_id, rows=spec.rows,
+                        columns=len(spec.columns), formats=",".join(spec.output_formats))  # fmt: skip
+    return run_tags(job_id, JOB_NAME, kind="documents", user_id=user_id, forms=",".join(spec.form_ids),
+                    quantity=spec.quantity, documents=spec.documents_total,
+                    formats=",".join(spec.output_formats))  # fmt: skip
+
+
 class RunSubmitter(ABC):
     @abstractmethod
-    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec) -> str:
+    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str:
         """Start (or enqueue) the run for a job; returns the Dagster run id."""
 
     @abstractmethod
@@ -106,7 +116,7 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
                 self._workspace = WorkspaceProcessContext(self.instance, target, version=dagster.__version__)
             return self._workspace.create_request_context()
 
-    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec) -> str:
+    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str:
         from dagster._core.definitions.selector import JobSubsetSelector
 
         from symage_pipeline.defs.generate import run_config
@@ -141,7 +151,7 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
             status=None,
             root_run_id=None,
             parent_run_id=None,
-            tags={**remote_job.tags, **run_tags(job_id)},
+            tags={**remote_job.tags, **job_tags(job_id, spec, user_id)},
             job_snapshot=remote_job.job_snapshot,
             execution_plan_snapshot=plan,
             parent_job_snapshot=remote_job.parent_job_snapshot,
@@ -179,7 +189,7 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="symage-run")
         self._pending: list[Future] = []
 
-    def execute(self, job_id: str, spec: GenerationSpec | TabularSpec) -> Any:
+    def execute(self, job_id: str, spec: GenerationSpec | TabularSpec, user_id: str = "") -> Any:
         """Run the job here: `execute_in_process` for a one-process plan; `execute_job` (the code
         location reconstructed in Dagster's multiprocess workers) when the plan fans out."""
         from symage_pipeline.defs.generate import generate_documents, run_config
@@ -187,6 +197,9 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         from symage_pipeline.defs.tabular import generate_tabular, tabular_run_config
 
         log_level = "WARNING" if self.quiet else None
+        tags = job_tags(job_id, spec, user_id)
+        # execute_in_process sets the partition tag itself from partition_key
+        in_process_tags = {k: v for k, v in tags.items() if k != PARTITION_TAG}
         plan = None if isinstance(spec, TabularSpec) else plan_execution(spec, self.settings)
         try:
             self.instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
@@ -196,7 +209,7 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
                     instance=self.instance,
                     resources=self.resources or job_resources(self.settings),
                     partition_key=job_id,
-                    tags={JOB_ID_TAG: job_id},
+                    tags=in_process_tags,
                     raise_on_error=False,
                 )
             elif plan.multiprocess:
@@ -205,7 +218,7 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
 
                 config = run_config(job_id, spec, plan, log_level=log_level, resources=self.settings)
                 job = ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs").get_reconstructable_job(JOB_NAME)
-                result = dg.execute_job(job, self.instance, run_config=config.to_config_dict(), tags=run_tags(job_id))
+                result = dg.execute_job(job, self.instance, run_config=config.to_config_dict(), tags=tags)
             else:
                 config = run_config(job_id, spec, plan, with_executor=False, log_level=log_level)
                 result = generate_documents.execute_in_process(
@@ -213,7 +226,7 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
                     instance=self.instance,
                     resources=self.resources or job_resources(self.settings),
                     partition_key=job_id,
-                    tags={JOB_ID_TAG: job_id},
+                    tags=in_process_tags,
                     raise_on_error=False,
                 )
         except Exception as exc:  # a run that cannot even start must still end its job
@@ -232,8 +245,8 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         JobTracker(db, self.settings.retention).fail(job_id, error)  # no-op once the job has ended
         db.dispose()
 
-    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec) -> str:
-        self._pending.append(self._pool.submit(self.execute, job_id, spec))
+    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str:
+        self._pending.append(self._pool.submit(self.execute, job_id, spec, user_id))
         return ""
 
     def drain(self) -> None:
@@ -257,13 +270,13 @@ class RoutingSubmitter(RunSubmitter):
         self.fast = InProcessRunSubmitter(settings)
         self.queued = DagsterRunSubmitter(settings)
 
-    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec) -> str:
+    def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str:
         if isinstance(spec, TabularSpec):
             small = spec.rows <= self.settings.fast_lane_max_rows
         else:
             small = spec.documents_total <= self.settings.fast_lane_max_documents
         lane = self.fast if small else self.queued
-        return lane.submit(job_id, spec)
+        return lane.submit(job_id, spec, user_id=user_id)
 
     def run_status(self, run_id: str) -> str | None:
         return self.queued.run_status(run_id)

@@ -9,6 +9,22 @@ JOB_ID_TAG = "symage/job_id"
 PARTITION_TAG = "dagster/partition"
 
 
-def run_tags(job_id: str) -> dict[str, str]:
-    """Tags of a job's run: its partition (the job id) and the job id the app DB knows it by."""
-    return {PARTITION_TAG: job_id, JOB_ID_TAG: job_id}
+PARTITION_SET_TAG = "dagster/partition_set"
+REPOSITORY_TAG = ".dagster/repository"
+REPOSITORY_LABEL = f"__repository__@{LOCATION_NAME}"  # a Definitions object's repository, in this location
+
+
+def run_tags(job_id: str, job_name: str = JOB_NAME, **labels: object) -> dict[str, str]:
+    """Tags of a job's run, the same on every path that starts one (queue, in-process lane,
+    multiprocess, re-execution): the partition (the job id) and its partition set and repository,
+    which the UI's Partitions tab needs to tie runs to partitions; the job id the app DB knows it
+    by; and what the job is (`symage/user_id`, `symage/forms`, `symage/quantity`, …), so the
+    runs list can be filtered by account or form."""
+    tags = {
+        PARTITION_TAG: job_id,
+        PARTITION_SET_TAG: f"{job_name}_partition_set",
+        REPOSITORY_TAG: REPOSITORY_LABEL,
+        JOB_ID_TAG: job_id,
+    }
+    tags.update({f"symage/{key}": str(value) for key, value in labels.items() if value not in (None, "")})
+    return tags

@@ -23,7 +23,7 @@ class QueueOnly(RunSubmitter):
     def __init__(self) -> None:
         self.submitted: list[str] = []
 
-    def submit(self, job_id: str, spec) -> str:  # type: ignore[no-untyped-def]
+    def submit(self, job_id: str, spec, *, user_id: str = "") -> str:  # type: ignore[no-untyped-def]
         self.submitted.append(job_id)
         return ""
 

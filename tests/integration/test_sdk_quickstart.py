@@ -59,18 +59,33 @@ def test_sdk_sees_error_codes(client: Client) -> None:
     assert err.value.code == "missing_pdf_dependency"
 
 
-def test_dagster_records_the_run_under_the_job_partition(client: Client, live_stack) -> None:
+@pytest.mark.parametrize("quantity", [1, 30])  # the in-process fast lane, and a queued run
+def test_dagster_records_the_run_under_the_job_partition(client: Client, live_stack, quantity: int) -> None:
     from dagster import DagsterInstance
-    from dagster._core.storage.dagster_run import RunsFilter
+    from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 
-    job = client.generate.create("irs_w2_2025", quantity=1, seed=1)
+    job = client.generate.create("irs_w2_2025", quantity=quantity, seed=1, output_formats=["pdf_typed"])
     client.generate.wait(job.job_id, poll_interval=0.5)
     instance = DagsterInstance.from_config(str(Path(live_stack["data_dir"]) / "dagster"))
     (run,) = instance.get_runs(RunsFilter(tags={"dagster/partition": job.job_id}))
     assert run.job_name == "generate_documents" and run.tags["symage/job_id"] == job.job_id
+    # what the runs list shows and filters by
+    assert run.tags["symage/user_id"] == "sdk-user" and run.tags["symage/forms"] == "irs_w2_2025"
+    assert run.tags["symage/quantity"] == str(quantity) and run.tags["symage/formats"] == "pdf_typed"
+    # what the job's Partitions tab reads: runs of its partition set, by partition
+    partition_runs = RunsFilter(job_name="generate_documents",
+                                tags={"dagster/partition_set": "generate_documents_partition_set"})  # fmt: skip
+    by_partition = {p.partition: p.status for p in instance.get_run_partition_data(partition_runs)}
+    assert by_partition[job.job_id] == DagsterRunStatus.SUCCESS
+    assert run.tags[".dagster/repository"] == "__repository__@symage"
     steps = {s.step_key.split("[")[0] for s in instance.get_run_step_stats(run.run_id)}
     assert steps == {"plan", "identities", "coherence", "render", "annotate", "bundle", "notify"}
     assert job.job_id in instance.get_dynamic_partitions("generation_jobs")
+    outputs = [e.dagster_event for e in instance.all_logs(run.run_id)
+               if e.dagster_event and e.dagster_event.event_type_value == "STEP_OUTPUT"
+               and e.step_key.startswith("render[")]  # fmt: skip
+    metadata = outputs[0].step_output_data.metadata
+    assert metadata["documents"].value == quantity and metadata["docs_per_second"].value > 0
 
 
 def test_canceling_a_queued_job_ends_its_run_and_refunds_it(client: Client, live_stack) -> None:
