@@ -58,3 +58,15 @@ def settle(session: Session, job: Job) -> None:
         session.add(
             CreditEntry(user_id=job.user_id, job_id=job.job_id, kind="refund", amount=job.credits_required - charged)
         )
+
+
+def reopen(session: Session, job: Job) -> None:
+    """A failed job whose partition is run again (a re-execution from the Dagster UI or a sensor):
+    its settlement is undone, with rows of their own, so the next terminal transition settles it
+    afresh: the refund is reserved again and the partial charge reversed (a negative charge)."""
+    refunded = job.credits_required - job.credits_charged
+    if refunded:
+        session.add(CreditEntry(user_id=job.user_id, job_id=job.job_id, kind="reserve", amount=refunded))
+    if job.credits_charged:
+        session.add(CreditEntry(user_id=job.user_id, job_id=job.job_id, kind="charge", amount=-job.credits_charged))
+    job.credits_charged = 0

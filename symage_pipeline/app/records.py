@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from symage_pipeline.app.cursors import decode_cursor, encode_cursor, invalid_cursor
 from symage_pipeline.app.db import CreditEntry, Database, Job
-from symage_pipeline.app.ledger import settle
+from symage_pipeline.app.ledger import reopen, settle
 from symage_pipeline.app.times import aware, iso
 from symage_pipeline.app.webhooks import enqueue_job_event
 from symage_pipeline.errors import SymageError, not_found
 
 TERMINAL = ("completed", "failed", "canceled", "expired", "skipped")
+# A failed job comes back when its partition runs again (re-executed from the UI or by a sensor).
+REOPENABLE = ("failed",)
 # Terminal states whose outputs (what was made) can be downloaded until they expire.
 DOWNLOADABLE = ("completed", "canceled", "failed")
 UNCANCELABLE = ("completed", "failed", "expired", "skipped")
@@ -34,6 +37,11 @@ def finish(job: Job, retention: timedelta, status: str) -> None:
     job.expires_at = job.completed_at + retention
 
 
+def _reopen(session: Session, job: Job) -> None:
+    reopen(session, job)
+    job.status, job.error, job.completed_at, job.expires_at = "generating", None, None, None
+
+
 class JobTracker:
     """What a run may do to its Job row. Every method is one short transaction; terminal
     transitions settle the ledger and queue the job's webhook deliveries in that transaction."""
@@ -43,9 +51,12 @@ class JobTracker:
         self.retention = retention
 
     def start(self, job_id: str, *, run_id: str | None, worker_count: int) -> bool:
-        """Mark the job generating; False if it already ended (canceled before its run started)."""
+        """Mark the job generating; False if it already ended (canceled before its run started).
+        A failed job is reopened: a new run of its partition is a second chance, not an orphan."""
         with self.db.session() as session:
-            job = session.get(Job, job_id)
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is not None and job.status in REOPENABLE and run_id and run_id != job.dagster_run_id:
+                _reopen(session, job)
             if job is None or job.status in TERMINAL:
                 return False
             if job.status == "pending":
@@ -55,6 +66,19 @@ class JobTracker:
             job.worker_count = worker_count
             job.peak_workers = max(job.peak_workers or 0, worker_count)
             return True
+
+    def resume(self, job_id: str, *, run_id: str) -> None:
+        """A step of `run_id` is working for this job: a failed job is reopened when this is a new
+        run of its partition (re-executed from failure, so no plan step ran; the steps still
+        running in the run that failed it change nothing), and the reconciler watches this run."""
+        with self.db.session() as session:
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is None:
+                return
+            if job.status in REOPENABLE and job.dagster_run_id != run_id:
+                _reopen(session, job)
+            if job.status not in TERMINAL and job.dagster_run_id != run_id:
+                job.dagster_run_id = run_id
 
     def add_progress(self, job_id: str, documents: int) -> None:
         with self.db.session() as session:
@@ -72,6 +96,8 @@ class JobTracker:
         was requested. Returns the status set, None if the job had already ended."""
         with self.db.session() as session:
             job = session.get(Job, job_id, with_for_update=True)
+            if job is not None and job.status in REOPENABLE:  # re-executed from failure: no plan step ran
+                _reopen(session, job)
             if job is None or job.status in TERMINAL:
                 return None
             job.bundle_layout = bundle_layout

@@ -153,6 +153,7 @@ def render(
     attempt takes back the progress it reported, so a retried chunk is not counted twice."""
     chunk, docs = documents
     tracker = app_db.tracker
+    tracker.resume(chunk.job_id, run_id=context.run_id)
     reported = 0
 
     def progress(n: int) -> None:
@@ -207,6 +208,7 @@ def bundle(
     results: list[ChunkResult],
 ) -> DatasetInfo:
     chunk = results[0].chunk
+    app_db.tracker.resume(chunk.job_id, run_id=context.run_id)
     job = app_db.tracker.get(chunk.job_id)
     info = build_dataset(
         chunk.spec,
