@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     code_server_host: str = "127.0.0.1"
     code_server_port: int | None = None
 
+    # Run workers are processes of this machine (the default run launcher): the job reconciler may
+    # check that a STARTED run's worker pid is alive. False when runs execute on other machines.
+    reconcile_local_workers: bool = True
+
     # An LLM for POST /tabular/parse, tried before the offline heuristic: "anthropic" or "openai"
     # (any OpenAI-compatible chat-completions server at llm_base_url); None = heuristic only.
     llm_provider: str | None = None

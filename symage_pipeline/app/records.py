@@ -216,6 +216,13 @@ def reconciled(db: Database, job: Job, run_status: Callable[[str], str | None]) 
     return job
 
 
+def unfinished_jobs(db: Database, limit: int = 500) -> list[Job]:
+    """Jobs still waiting on a run (oldest first): what crash recovery looks at."""
+    with db.session() as session:
+        query = select(Job).where(Job.status.in_(("pending", "generating", "canceling"))).order_by(Job.created_at)
+        return list(session.scalars(query.limit(limit)))
+
+
 @dataclass(frozen=True)
 class JobPage:
     jobs: list[Job]

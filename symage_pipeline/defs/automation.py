@@ -1,19 +1,28 @@
-"""What the Dagster daemon runs on its own: the webhook sender (a sensor) and the expiry sweep (a
-schedule). Both default to running, so `symage up` delivers webhooks and removes expired outputs
-with nothing switched on by hand, and both show in the UI's Automation tab."""
+"""What the Dagster daemon runs on its own: the webhook sender and the job reconciler (sensors)
+and the expiry sweep (a schedule). All default to running, so `symage up` delivers webhooks,
+recovers jobs after a crash and removes expired outputs with nothing switched on by hand, and all
+show in the UI's Automation tab."""
 
+import os
 from functools import cache
 
 import dagster as dg
+from dagster._core.events import DagsterEventType
 
 from symage_pipeline.app.db import Database
-from symage_pipeline.app.records import due_for_expiry, mark_expired
+from symage_pipeline.app.records import JobTracker, due_for_expiry, mark_expired, unfinished_jobs
+from symage_pipeline.app.recovery import DEAD, MISSING, recovery_actions
 from symage_pipeline.app.webhooks import send_due
+from symage_pipeline.defs.execution import plan_execution
+from symage_pipeline.defs.generate import generate_documents, run_config
+from symage_pipeline.defs.launch import job_tags
 from symage_pipeline.defs.resources import AppDatabaseResource, ArtifactStoreResource
+from symage_pipeline.defs.tabular import generate_tabular, tabular_run_config
 from symage_pipeline.keys import job_prefix
 from symage_pipeline.settings import get_settings
 
 WEBHOOK_TICK_SECONDS = 5  # retries are due after 10 s, 60 s, 300 s: a 5 s tick keeps them on time
+RECONCILE_TICK_SECONDS = 15  # a job whose run died ends within a tick of the daemon being up
 
 
 @cache
@@ -63,3 +72,89 @@ def expire_outputs_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
     settings = get_settings()
     due = due_for_expiry(_database(settings.resolved_database_url), limit=1)
     return dg.RunRequest() if due else dg.SkipReason("no job past its retention")
+
+
+def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """The pid of the process executing the run: the first engine event that names one (the run
+    worker's "Started process for run", or the in-process executor's own)."""
+    for record in instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT):
+        data = record.dagster_event.event_specific_data if record.dagster_event else None
+        pid = (getattr(data, "metadata", None) or {}).get("pid")
+        if pid is not None:
+            return int(pid.value)
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_state(instance: dg.DagsterInstance, run_id: str, *, local_workers: bool = True) -> str:
+    """The run's status, MISSING, or DEAD: STARTED with its worker gone, which the default run
+    launcher's run monitoring cannot see (it has no worker health check). Only where run workers
+    are processes of this machine (`local_workers`)."""
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        return MISSING
+    if run.status == dg.DagsterRunStatus.STARTED and local_workers:
+        pid = _worker_pid(instance, run_id)
+        if pid is not None and not _alive(pid):
+            return DEAD
+    return run.status.value
+
+
+@dg.sensor(
+    name="job_reconciler",
+    jobs=[generate_documents, generate_tabular],
+    minimum_interval_seconds=RECONCILE_TICK_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Ends jobs whose run failed or lost its worker (refunding what was not made) and "
+    "submits a run for jobs that never got one (an API that died with them in its lane).",
+)
+def job_reconciler(context: dg.SensorEvaluationContext):  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    db = _database(settings.resolved_database_url)
+    instance = context.instance
+    jobs = {job.job_id: job for job in unfinished_jobs(db)}
+    states: dict[str, str] = {}
+
+    def state(run_id: str) -> str:
+        states[run_id] = run_state(instance, run_id, local_workers=settings.reconcile_local_workers)
+        return states[run_id]
+
+    tracker = JobTracker(db, settings.retention)
+    done: list[str] = []
+    for recovery in recovery_actions(jobs.values(), state):
+        job = jobs[recovery.job_id]
+        if recovery.action == "fail":
+            if states.get(job.dagster_run_id or "") == DEAD:
+                run = instance.get_run_by_id(job.dagster_run_id or "")
+                if run is not None:
+                    instance.report_run_failed(run, f"job_reconciler: {recovery.reason}")
+            tracker.fail(job.job_id, recovery.reason)
+            done.append(f"failed {job.job_id}")
+            continue
+        instance.add_dynamic_partitions("generation_jobs", [job.job_id])
+        if job.kind == "tabular":
+            spec, name = job.table_spec, generate_tabular.name
+            config = tabular_run_config(job.job_id, spec)
+        else:
+            spec, name = job.spec, generate_documents.name
+            config = run_config(job.job_id, spec, plan_execution(spec, settings))
+        context.log.info(f"resubmitting {job.job_id}: {recovery.reason}")
+        yield dg.RunRequest(
+            run_key=f"recover-{job.job_id}",  # at most one recovery run per job
+            job_name=name,
+            partition_key=job.job_id,
+            run_config=config,
+            tags={**job_tags(job.job_id, spec, job.user_id), "symage/recovered": "true"},
+        )
+        done.append(f"resubmitted {job.job_id}")
+    if not done:
+        yield dg.SkipReason(f"{len(jobs)} unfinished jobs, all with a live run")

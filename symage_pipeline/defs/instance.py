@@ -22,6 +22,13 @@ def write_dagster_home(settings: Settings) -> Path:
         "  config:\n"
         f"    max_concurrent_runs: {settings.max_concurrent_runs}\n"
         "    dequeue_interval_seconds: 1\n"
+        # Runs stuck STARTING (a run worker that never came up) fail after start_timeout; a STARTED
+        # run whose worker died is the job_reconciler sensor's (the default launcher has no health
+        # check).
+        "run_monitoring:\n"
+        "  enabled: true\n"
+        "  start_timeout_seconds: 180\n"
+        "  poll_interval_seconds: 30\n"
         "telemetry:\n"
         "  enabled: false\n"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -200,6 +201,53 @@ def test_children_die_with_a_killed_supervisor_and_the_next_start_works(tmp_path
     try:
         _wait_up(second, port, log)
         _completed_job(data_dir, port)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(60)
+
+
+def test_a_job_caught_by_a_crash_of_every_process_ends_after_the_next_start(tmp_path) -> None:
+    """kill -9 of the whole stack mid-job: after `symage up` on the same data dir, the job's run
+    (STARTED in Dagster, its worker gone) is failed by the job_reconciler sensor, and the job ends
+    `failed` with what was not made refunded, within two minutes."""
+    data_dir, port = tmp_path / "data", free_port()
+    log = tmp_path / "data.log"
+    first = _start(data_dir, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(first, port, log)
+        env = {**os.environ, "SYMAGE_DATA_DIR": str(data_dir)}
+        symage = str(Path(sys.executable).parent / "symage")
+        key = subprocess.run([symage, "accounts", "create-key", "u"], env=env, check=True, capture_output=True,
+                             text=True).stdout.strip()  # fmt: skip
+        subprocess.run([symage, "accounts", "set", "u", "--tier", "enterprise"], env=env, check=True,
+                       capture_output=True)  # fmt: skip
+        auth = {"Authorization": f"Bearer {key}"}
+        body = {"form_id": "irs_w2_2025", "quantity": 3000, "output_formats": ["pdf_typed"]}
+        created = httpx.post(f"{base}/api/v1/generate", json=body, headers=auth).json()["data"]
+        deadline = time.monotonic() + 120
+        job_url = f"{base}/api/v1/jobs/{created['job_id']}"
+        while httpx.get(job_url, headers=auth).json()["data"]["documents_completed"] < 50:
+            assert time.monotonic() < deadline, "the job never started"
+            time.sleep(0.2)
+    finally:
+        everyone = _descendants(first.pid) | {first.pid}
+        for pid in everyone:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        first.wait(10)
+    second = _start(data_dir, port)
+    try:
+        _wait_up(second, port, log)
+        deadline = time.monotonic() + 120
+        while (job := httpx.get(f"{base}/api/v1/jobs/{created['job_id']}", headers=auth).json()["data"])["status"] \
+                not in ("completed", "failed"):  # fmt: skip
+            assert time.monotonic() < deadline, job
+            time.sleep(1)
+        assert job["status"] == "failed" and "lost its run worker" in job["error"], job
+        assert job["credits_charged"] < created["credits_required"]
+        balance = httpx.get(f"{base}/api/v1/account/balance", headers=auth).json()["data"]
+        assert balance["credits_allocated"] == job["credits_charged"]  # nothing held for good
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(60)

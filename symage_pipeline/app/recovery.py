@@ -1,0 +1,53 @@
+"""Which unfinished jobs need a hand after a crash, and what to do for each.
+
+Whatever died (the API with jobs in its in-process lane, the daemon, a run worker, all of them),
+a job must end: the Dagster run it waits on is either alive, or it failed (fail the job, refund
+what was not made), or its worker is gone while Dagster still says STARTED (the default run
+launcher cannot see that: fail the run, then the job), or there is no run at all (submit one for
+its partition: the same request makes the same bytes). Pure logic: the `job_reconciler` sensor
+reads run states from the instance and carries the actions out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from symage_pipeline.app.db import Job
+from symage_pipeline.app.times import aware
+
+# How a job's run looks from the instance: a Dagster run status, or one of these.
+MISSING = "MISSING"  # the job has a run id the instance does not know
+DEAD = "DEAD"  # STARTED, but its run worker process is gone
+ENDED_BADLY = ("FAILURE", "CANCELED", DEAD)
+# A job without a run this long after creation lost its submission (an API that died with it in
+# its in-process lane); the lane runs tiny jobs in well under a second each.
+NO_RUN_GRACE = timedelta(seconds=90)
+
+
+@dataclass(frozen=True)
+class Recovery:
+    job_id: str
+    action: str  # "fail" | "resubmit"
+    reason: str
+
+
+def recovery_actions(
+    jobs: Iterable[Job], run_state: Callable[[str], str | None], *, now: datetime | None = None
+) -> list[Recovery]:
+    now = now or datetime.now(UTC)
+    actions = []
+    for job in jobs:
+        run_id = job.dagster_run_id
+        if not run_id:
+            if now - aware(job.created_at) >= NO_RUN_GRACE and job.status == "pending":
+                actions.append(Recovery(job.job_id, "resubmit", "no run was ever started for it"))
+            continue
+        state = run_state(run_id)
+        if state == MISSING:
+            actions.append(Recovery(job.job_id, "resubmit", f"its run {run_id} is not in the instance"))
+        elif state in ENDED_BADLY:
+            how = "lost its run worker" if state == DEAD else f"ended {str(state).lower()}"
+            actions.append(Recovery(job.job_id, "fail", f"Dagster run {run_id} {how}"))
+    return actions
