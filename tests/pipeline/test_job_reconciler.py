@@ -4,9 +4,11 @@ is gone while Dagster still says STARTED, or it never got a run (then one is sub
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
+import pytest
 from dagster._core.events import EngineEventData
 from dagster._core.test_utils import create_run_for_test
 
@@ -14,6 +16,7 @@ from symage_pipeline.app.db import Account, Database, Job
 from symage_pipeline.app.ledger import reserve
 from symage_pipeline.app.recovery import DEAD, MISSING, recovery_actions
 from symage_pipeline.defs.automation import job_reconciler
+from symage_pipeline.settings import get_settings
 from symage_pipeline.spec import GenerationSpec
 
 SPEC = GenerationSpec(form_ids=("irs_w2_2025",), quantity=10, output_formats=("pdf_typed",), seed=3)
@@ -50,7 +53,15 @@ def test_recovery_actions_for_each_kind_of_orphan() -> None:
     assert actions == {"lost": "resubmit", "failed": "fail", "dead": "fail", "gone": "resubmit"}
 
 
-def test_the_sensor_fails_dead_runs_and_resubmits_lost_jobs(tmp_path, monkeypatch) -> None:
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    """The sensor reads the process's settings, cached once per process: read them anew."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_the_sensor_fails_dead_runs_and_resubmits_lost_jobs(tmp_path, monkeypatch, fresh_settings) -> None:
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("SYMAGE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SYMAGE_DATABASE_URL", url)
