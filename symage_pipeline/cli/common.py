@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import difflib
 import logging
+import shutil
+import time
 from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from symage_pipeline.errors import SymageError
+
+if TYPE_CHECKING:  # imported when a command runs: `symage --help` stays fast
+    from symage_pipeline.app.db import Database, Job
+    from symage_pipeline.defs.launch import RunSubmitter
+    from symage_pipeline.settings import Settings
 
 
 def quiet_dagster(verbose: bool) -> None:
@@ -29,3 +38,30 @@ def suggest(value: str, valid: Iterable[str]) -> str:
 
 def fail(error: SymageError) -> click.ClickException:
     return click.ClickException(f"{error.code}: {error.message}")
+
+
+def follow_and_fetch(
+    db: Database, submitter: RunSubmitter, settings: Settings, job: Job, *, key: str, output: Path, unit: str
+) -> None:
+    """Show the job's progress until its run ends, then copy the store's `key` to `output`:
+    what `symage generate` and `symage tabular` do once their job is admitted."""
+    from tqdm import tqdm
+
+    from symage_pipeline.app.records import JobTracker
+
+    tracker = JobTracker(db)
+    with tqdm(total=job.documents_total, unit=unit, desc="generating") as bar:
+        while True:
+            current = tracker.get(job.job_id)
+            assert current is not None
+            bar.update(current.documents_done - bar.n)
+            if current.status in ("completed", "failed"):
+                break
+            time.sleep(0.1)
+    submitter.close()
+    if current.status != "completed":
+        raise click.ClickException(f"generation failed: {current.error}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with settings.open_store().open_read(key) as source, output.open("wb") as sink:
+        shutil.copyfileobj(source, sink)
+    db.dispose()

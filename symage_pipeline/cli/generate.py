@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import click
 
-from symage_pipeline.cli.common import fail, quiet_dagster, suggest
+from symage_pipeline.cli.common import fail, follow_and_fetch, quiet_dagster, suggest
 from symage_pipeline.errors import SymageError
 from symage_pipeline.settings import Settings
 from symage_pipeline.spec import KNOWN_FORMATS
@@ -40,11 +38,8 @@ def generate(
     form_ids: tuple[str, ...], quantity: int, formats: tuple[str, ...], seed: int | None, output: Path, verbose: bool
 ) -> None:
     """Make one dataset locally through the same Dagster job, with a progress bar."""
-    from tqdm import tqdm
-
     from symage_pipeline.app.db import Database
     from symage_pipeline.app.intake import GenerateRequest, create_job
-    from symage_pipeline.app.records import JobTracker
     from symage_pipeline.catalog import load_catalog
     from symage_pipeline.defs.launch import InProcessRunSubmitter
     from symage_pipeline.keys import dataset_key
@@ -73,21 +68,5 @@ def generate(
             assert job is not None  # local accounts are unlimited and never ask for confirmation
         except SymageError as exc:
             raise fail(exc) from exc
-        tracker = JobTracker(db)
-        with tqdm(total=job.documents_total, unit="doc", desc="generating") as bar:
-            while True:
-                current = tracker.get(job.job_id)
-                assert current is not None
-                bar.update(current.documents_done - bar.n)
-                if current.status in ("completed", "failed"):
-                    break
-                time.sleep(0.2)
-        submitter.close()
-        if current.status != "completed":
-            raise click.ClickException(f"generation failed: {current.error}")
-        store = settings.open_store()
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with store.open_read(dataset_key(job.job_id)) as source, output.open("wb") as sink:
-            shutil.copyfileobj(source, sink)
-        db.dispose()
+        follow_and_fetch(db, submitter, settings, job, key=dataset_key(job.job_id), output=output, unit="doc")
     click.echo(f"wrote {output} ({output.stat().st_size:,} bytes, {job.documents_total} documents)")

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import click
 
-from symage_pipeline.cli.common import fail, quiet_dagster, suggest
+from symage_pipeline.cli.common import fail, follow_and_fetch, quiet_dagster, suggest
 from symage_pipeline.errors import SymageError
 from symage_pipeline.settings import Settings
 from symage_pipeline.tabular.spec import FORMATS
@@ -62,10 +60,7 @@ def tabular(
     verbose: bool,
 ) -> None:
     """Make a table (CSV or JSON) from a description such as "first name, age, city"."""
-    from tqdm import tqdm
-
     from symage_pipeline.app.db import Database
-    from symage_pipeline.app.records import JobTracker
     from symage_pipeline.app.tabular import TabularRequest, create_tabular_job
     from symage_pipeline.defs.launch import InProcessRunSubmitter
     from symage_pipeline.keys import table_key
@@ -96,21 +91,5 @@ def tabular(
             assert job is not None  # local accounts are unlimited and never ask for confirmation
         except SymageError as exc:
             raise fail(exc) from exc
-        tracker = JobTracker(db)
-        with tqdm(total=job.documents_total, unit="row", desc="generating") as bar:
-            while True:
-                current = tracker.get(job.job_id)
-                assert current is not None
-                bar.update(current.documents_done - bar.n)
-                if current.status in ("completed", "failed"):
-                    break
-                time.sleep(0.1)
-        submitter.close()
-        if current.status != "completed":
-            raise click.ClickException(f"generation failed: {current.error}")
-        store = settings.open_store()
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with store.open_read(table_key(job.job_id, chosen)) as source, output.open("wb") as sink:
-            shutil.copyfileobj(source, sink)
-        db.dispose()
+        follow_and_fetch(db, submitter, settings, job, key=table_key(job.job_id, chosen), output=output, unit="row")
     click.echo(f"wrote {output} ({output.stat().st_size:,} bytes, {rows:,} rows × {len(request.columns)} columns)")
