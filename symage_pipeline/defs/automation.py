@@ -16,6 +16,7 @@ from symage_pipeline.app.webhooks import send_due
 from symage_pipeline.defs.execution import plan_execution
 from symage_pipeline.defs.generate import generate_documents, run_config
 from symage_pipeline.defs.launch import job_tags
+from symage_pipeline.defs.names import PARTITIONS_NAME
 from symage_pipeline.defs.resources import AppDatabaseResource, ArtifactStoreResource
 from symage_pipeline.defs.tabular import generate_tabular, tabular_run_config
 from symage_pipeline.keys import job_prefix
@@ -140,7 +141,7 @@ def job_reconciler(context: dg.SensorEvaluationContext):  # type: ignore[no-unty
             tracker.fail(job.job_id, recovery.reason)
             done.append(f"failed {job.job_id}")
             continue
-        instance.add_dynamic_partitions("generation_jobs", [job.job_id])
+        instance.add_dynamic_partitions(PARTITIONS_NAME, [job.job_id])
         if job.kind == "tabular":
             spec, name = job.table_spec, generate_tabular.name
             config = tabular_run_config(job.job_id, spec)

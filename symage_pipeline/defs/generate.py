@@ -94,9 +94,9 @@ def run_config(
     )
 
 
-# Transient errors (a full disk for a moment, a dropped store connection) are retried by Dagster;
-# the failure hook runs only after the last attempt. A dead step process is not retried here: it
-# fails its step and the run.
+# Transient errors (a full disk for a moment, a dropped store connection) and step processes that
+# die (the multiprocess executor reports them as failed attempts) are retried by Dagster; the
+# failure hook runs only after the last attempt.
 CHUNK_RETRY = dg.RetryPolicy(max_retries=2, delay=0.5, backoff=dg.Backoff.EXPONENTIAL)
 INJECT_FAILURE_ENV = "SYMAGE_TEST_FAIL_STEP"
 
