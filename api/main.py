@@ -11,6 +11,7 @@ from api.docs import install_docs
 from api.envelope import RequestIdMiddleware
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
+from api.logs import configure_logging
 from api.ratelimit import RateLimitHeadersMiddleware, make_limiter
 from api.routes import (
     account,
@@ -55,6 +56,7 @@ def build_services(settings: Settings, submitter: RunSubmitter | None = None) ->
 
 def create_app(settings: Settings | None = None, submitter: RunSubmitter | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings.log_format, settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     code_server_host: str = "127.0.0.1"
     code_server_port: int | None = None
 
+    log_format: str = "text"  # "json": one object per line with request_id / job_id (api/logs.py)
+    log_level: str = "INFO"
+
     # Run workers are processes of this machine (the default run launcher): the job reconciler may
     # check that a STARTED run's worker pid is alive. False when runs execute on other machines.
     reconcile_local_workers: bool = True

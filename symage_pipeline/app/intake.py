@@ -12,6 +12,7 @@ Job row and its reservation again, so a rejected request leaves no trace.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from collections.abc import Callable, Collection, Sequence
@@ -48,6 +49,8 @@ from symage_pipeline.spec import (
     GenerationSpec,
 )
 from symage_pipeline.tabular.spec import TabularSpec
+
+log = logging.getLogger("symage.intake")
 
 # Top-level request fields that shape the documents (kept in the spec's config as `request_options`).
 TOP_LEVEL_KNOBS = ("ink_color", "ink_color_distribution", "writer_consistency", "realism_level")
@@ -396,6 +399,8 @@ def admit(
         assert stored is not None
         if run_id and not stored.dagster_run_id:
             stored.dagster_run_id = run_id
+        log.info("job %s admitted: %s credits reserved", job_id, cost,
+                 extra={"job_id": job_id, "user_id": user_id})  # fmt: skip
         return Admission(stored)
 
 
