@@ -37,9 +37,13 @@ def finish(job: Job, retention: timedelta, status: str) -> None:
     job.expires_at = job.completed_at + retention
 
 
-def _reopen(session: Session, job: Job) -> None:
-    reopen(session, job)
-    job.status, job.error, job.completed_at, job.expires_at = "generating", None, None, None
+def _reopen_for_rerun(session: Session, job: Job, run_id: str | None) -> None:
+    """A failed job is reopened when a new run of its partition works for it (`run_id` differs
+    from the run that failed it; None: the caller's step only runs in a run that succeeded so far).
+    Steps still running in the run that failed it change nothing."""
+    if job.status in REOPENABLE and (run_id is None or run_id != job.dagster_run_id):
+        reopen(session, job)
+        job.status, job.error, job.completed_at, job.expires_at = "generating", None, None, None
 
 
 class JobTracker:
@@ -55,8 +59,8 @@ class JobTracker:
         A failed job is reopened: a new run of its partition is a second chance, not an orphan."""
         with self.db.session() as session:
             job = session.get(Job, job_id, with_for_update=True)
-            if job is not None and job.status in REOPENABLE and run_id and run_id != job.dagster_run_id:
-                _reopen(session, job)
+            if job is not None and run_id:
+                _reopen_for_rerun(session, job, run_id)
             if job is None or job.status in TERMINAL:
                 return False
             if job.status == "pending":
@@ -75,8 +79,7 @@ class JobTracker:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None:
                 return
-            if job.status in REOPENABLE and job.dagster_run_id != run_id:
-                _reopen(session, job)
+            _reopen_for_rerun(session, job, run_id)
             if job.status not in TERMINAL and job.dagster_run_id != run_id:
                 job.dagster_run_id = run_id
 
@@ -96,8 +99,8 @@ class JobTracker:
         was requested. Returns the status set, None if the job had already ended."""
         with self.db.session() as session:
             job = session.get(Job, job_id, with_for_update=True)
-            if job is not None and job.status in REOPENABLE:  # re-executed from failure: no plan step ran
-                _reopen(session, job)
+            if job is not None:  # notify runs only when every step of its run succeeded
+                _reopen_for_rerun(session, job, None)
             if job is None or job.status in TERMINAL:
                 return None
             job.bundle_layout = bundle_layout
