@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -36,10 +38,17 @@ def _step_workers() -> list[int]:
     return [w for server in _children(os.getpid()) for w in _children(server)]
 
 
-def _start(settings):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def fanned(settings) -> Iterator[tuple[Api, str]]:  # type: ignore[no-untyped-def]
+    """An app whose 600-document jobs fan out to two step workers, and a key of an enterprise
+    account (these tests poll fast)."""
     fanned = settings.model_copy(update={"multiprocess_min_documents": 50, "workers": 2, "max_chunk_documents": 300})
     submitter = InProcessRunSubmitter(fanned, quiet=True)
-    return fanned, submitter
+    with TestClient(create_app(fanned, submitter)) as client:
+        api = Api(client, submitter)
+        key = api.key("doomed")
+        api.account("doomed", tier="enterprise")
+        yield api, key
 
 
 def _job(api: Api, key: str, job_id: str) -> dict:
@@ -53,48 +62,40 @@ def _wait_for_render(api: Api, key: str, job_id: str) -> None:
         time.sleep(0.05)
 
 
-def test_a_killed_step_worker_is_retried_and_the_job_completes_with_the_same_bytes(settings) -> None:
-    fanned, submitter = _start(settings)
-    with TestClient(create_app(fanned, submitter)) as client:
-        api = Api(client, submitter)
-        key = api.key("doomed")
-        api.account("doomed", tier="enterprise")
-        body = {**W2, "quantity": 600}
-        datasets = []
-        for kill in (False, True):
-            created = client.post("/api/v1/generate", json=body, headers=api.auth(key)).json()["data"]
-            if kill:
-                _wait_for_render(api, key, created["job_id"])
-                workers = _step_workers()
-                assert workers, "no step worker found"
-                for pid in workers:
-                    os.kill(pid, signal.SIGKILL)
-            submitter.drain()
-            job = _job(api, key, created["job_id"])
-            assert job["status"] == "completed", job
-            assert job["credits_charged"] == created["credits_required"]
-            datasets.append(client.get(f"/api/v1/jobs/{job['job_id']}/download/dataset", headers=api.auth(key)).content)
-        assert datasets[0] == datasets[1]
-
-
-def test_a_step_worker_killed_at_every_attempt_fails_the_job_and_refunds_what_was_not_made(settings) -> None:
-    fanned, submitter = _start(settings)
-    with TestClient(create_app(fanned, submitter)) as client:
-        api = Api(client, submitter)
-        key = api.key("doomed")
-        api.account("doomed", tier="enterprise")
-        created = client.post("/api/v1/generate", json={**W2, "quantity": 600}, headers=api.auth(key)).json()["data"]
-        job_id = created["job_id"]
-        _wait_for_render(api, key, job_id)
-        killed_at = time.monotonic()
-        while _job(api, key, job_id)["status"] not in ("completed", "failed"):  # every retry's worker, too
-            for pid in _step_workers():
+def test_a_killed_step_worker_is_retried_and_the_job_completes_with_the_same_bytes(fanned) -> None:
+    api, key = fanned
+    body = {**W2, "quantity": 600}
+    datasets = []
+    for kill in (False, True):
+        created = api.client.post("/api/v1/generate", json=body, headers=api.auth(key)).json()["data"]
+        if kill:
+            _wait_for_render(api, key, created["job_id"])
+            workers = _step_workers()
+            assert workers, "no step worker found"
+            for pid in workers:
                 os.kill(pid, signal.SIGKILL)
-            assert time.monotonic() - killed_at < 60, "the job did not end"
-            time.sleep(0.05)
-        submitter.drain()
-        job = _job(api, key, job_id)
-        assert job["status"] == "failed", job
-        assert job["credits_charged"] < created["credits_required"]
-        balance = client.get("/api/v1/account/balance", headers=api.auth(key)).json()["data"]
-        assert balance["credits_allocated"] == job["credits_charged"]
+        api.submitter.drain()
+        job = _job(api, key, created["job_id"])
+        assert job["status"] == "completed", job
+        assert job["credits_charged"] == created["credits_required"]
+        datasets.append(api.client.get(f"/api/v1/jobs/{job['job_id']}/download/dataset", headers=api.auth(key)).content)
+    assert datasets[0] == datasets[1]
+
+
+def test_a_step_worker_killed_at_every_attempt_fails_the_job_and_refunds_what_was_not_made(fanned) -> None:
+    api, key = fanned
+    created = api.client.post("/api/v1/generate", json={**W2, "quantity": 600}, headers=api.auth(key)).json()["data"]
+    job_id = created["job_id"]
+    _wait_for_render(api, key, job_id)
+    killed_at = time.monotonic()
+    while _job(api, key, job_id)["status"] not in ("completed", "failed"):  # every retry's worker, too
+        for pid in _step_workers():
+            os.kill(pid, signal.SIGKILL)
+        assert time.monotonic() - killed_at < 60, "the job did not end"
+        time.sleep(0.05)
+    api.submitter.drain()
+    job = _job(api, key, job_id)
+    assert job["status"] == "failed", job
+    assert job["credits_charged"] < created["credits_required"]
+    balance = api.client.get("/api/v1/account/balance", headers=api.auth(key)).json()["data"]
+    assert balance["credits_allocated"] == job["credits_charged"]
