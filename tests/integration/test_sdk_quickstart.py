@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import zipfile
 from pathlib import Path
 
@@ -59,6 +60,16 @@ def test_sdk_sees_error_codes(client: Client) -> None:
     assert err.value.code == "missing_pdf_dependency"
 
 
+def _finished_runs(instance, runs_filter, timeout: float = 30.0) -> list:
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = instance.get_runs(runs_filter)
+        if runs and all(r.is_finished for r in runs):
+            return runs
+        assert time.monotonic() < deadline, [r.status for r in runs]
+        time.sleep(0.2)
+
+
 @pytest.mark.parametrize("quantity", [1, 30])  # the in-process fast lane, and a queued run
 def test_dagster_records_the_run_under_the_job_partition(client: Client, live_stack, quantity: int) -> None:
     from dagster import DagsterInstance
@@ -67,7 +78,8 @@ def test_dagster_records_the_run_under_the_job_partition(client: Client, live_st
     job = client.generate.create("irs_w2_2025", quantity=quantity, seed=1, output_formats=["pdf_typed"])
     client.generate.wait(job.job_id, poll_interval=0.5)
     instance = DagsterInstance.from_config(str(Path(live_stack["data_dir"]) / "dagster"))
-    (run,) = instance.get_runs(RunsFilter(tags={"dagster/partition": job.job_id}))
+    # the job is `completed` once its dataset is stored; the run ends a moment later, after notify
+    (run,) = _finished_runs(instance, RunsFilter(tags={"dagster/partition": job.job_id}))
     assert run.job_name == "generate_documents" and run.tags["symage/job_id"] == job.job_id
     # what the runs list shows and filters by
     assert run.tags["symage/user_id"] == "sdk-user" and run.tags["symage/forms"] == "irs_w2_2025"
@@ -89,8 +101,6 @@ def test_dagster_records_the_run_under_the_job_partition(client: Client, live_st
 
 
 def test_canceling_a_queued_job_ends_its_run_and_refunds_it(client: Client, live_stack) -> None:
-    import time
-
     from dagster import DagsterInstance
 
     before = client.account.balance()
@@ -119,8 +129,6 @@ def test_canceling_a_queued_job_ends_its_run_and_refunds_it(client: Client, live
 
 
 def test_health_reports_the_daemons_that_launch_queued_runs(client: Client) -> None:
-    import time
-
     deadline = time.monotonic() + 60
     while True:
         health = client.health()
