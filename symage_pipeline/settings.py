@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     # Run workers are processes of this machine (the default run launcher): the job reconciler may
     # check that a STARTED run's worker pid is alive. False when runs execute on other machines.
     reconcile_local_workers: bool = True
+    # Runs a job gets: a run that fails after its steps' own retries (or loses its worker) is
+    # re-executed from failure by the job_reconciler sensor until this many have run; only then
+    # does the job fail, refund what was not made and queue its job.failed webhook.
+    run_attempts: int = Field(3, ge=1)
 
     # An LLM for POST /tabular/parse, tried before the offline heuristic: "anthropic" or "openai"
     # (any OpenAI-compatible chat-completions server at llm_base_url); None = heuristic only.

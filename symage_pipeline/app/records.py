@@ -83,6 +83,13 @@ class JobTracker:
             if job.status not in TERMINAL and job.dagster_run_id != run_id:
                 job.dagster_run_id = run_id
 
+    def restart(self, job_id: str, *, run_id: str) -> None:
+        """The job's partition runs again from its first step (`run_id`): progress starts over."""
+        with self.db.session() as session:
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is not None and job.status not in TERMINAL:
+                job.dagster_run_id, job.documents_done = run_id, 0
+
     def add_progress(self, job_id: str, documents: int) -> None:
         with self.db.session() as session:
             session.execute(

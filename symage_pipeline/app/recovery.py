@@ -1,11 +1,12 @@
-"""Which unfinished jobs need a hand after a crash, and what to do for each.
+"""Which unfinished jobs need a hand after a failure or a crash, and what to do for each.
 
 Whatever died (the API with jobs in its in-process lane, the daemon, a run worker, all of them),
-a job must end: the Dagster run it waits on is either alive, or it failed (fail the job, refund
-what was not made), or its worker is gone while Dagster still says STARTED (the default run
-launcher cannot see that: fail the run, then the job), or there is no run at all (submit one for
-its partition: the same request makes the same bytes). Pure logic: the `job_reconciler` sensor
-reads run states from the instance and carries the actions out.
+a job must end: the Dagster run it waits on is either alive; or it failed, or its worker is gone
+while Dagster still says STARTED (the default run launcher cannot see that), and then the run is
+re-executed from failure while it has attempts left, else the job fails (refunding what was not
+made); or there is no run at all (submit one for its partition: the same request makes the same
+bytes). Pure logic: the `job_reconciler` sensor reads run states from the instance and carries the
+actions out.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from symage_pipeline.app.times import aware
 # How a job's run looks from the instance: a Dagster run status, or one of these.
 MISSING = "MISSING"  # the job has a run id the instance does not know
 DEAD = "DEAD"  # STARTED, but its run worker process is gone
+RETRYABLE = ("FAILURE", DEAD)  # re-executed while the run has attempts left
 ENDED_BADLY = ("FAILURE", "CANCELED", DEAD)
 # A job without a run this long after creation lost its submission (an API that died with it in
 # its in-process lane); the lane runs tiny jobs in well under a second each.
@@ -27,14 +29,22 @@ NO_RUN_GRACE = timedelta(seconds=90)
 
 
 @dataclass(frozen=True)
+class RunView:
+    state: str  # a Dagster run status, MISSING or DEAD
+    attempt: int = 1
+    max_attempts: int = 1
+
+
+@dataclass(frozen=True)
 class Recovery:
     job_id: str
-    action: str  # "fail" | "resubmit"
+    action: str  # "fail" | "resubmit" | "retry"
     reason: str
+    attempt: int = 1  # of the run a "retry" starts
 
 
 def recovery_actions(
-    jobs: Iterable[Job], run_state: Callable[[str], str | None], *, now: datetime | None = None
+    jobs: Iterable[Job], run_view: Callable[[str], RunView], *, now: datetime | None = None
 ) -> list[Recovery]:
     now = now or datetime.now(UTC)
     actions = []
@@ -44,10 +54,14 @@ def recovery_actions(
             if now - aware(job.created_at) >= NO_RUN_GRACE and job.status == "pending":
                 actions.append(Recovery(job.job_id, "resubmit", "no run was ever started for it"))
             continue
-        state = run_state(run_id)
-        if state == MISSING:
+        view = run_view(run_id)
+        if view.state == MISSING:
             actions.append(Recovery(job.job_id, "resubmit", f"its run {run_id} is not in the instance"))
-        elif state in ENDED_BADLY:
-            how = "lost its run worker" if state == DEAD else f"ended {str(state).lower()}"
-            actions.append(Recovery(job.job_id, "fail", f"Dagster run {run_id} {how}"))
+        elif view.state in ENDED_BADLY:
+            how = "lost its run worker" if view.state == DEAD else f"ended {view.state.lower()}"
+            if view.state in RETRYABLE and view.attempt < view.max_attempts:
+                reason = f"Dagster run {run_id} (attempt {view.attempt} of {view.max_attempts}) {how}"
+                actions.append(Recovery(job.job_id, "retry", reason, attempt=view.attempt + 1))
+            else:
+                actions.append(Recovery(job.job_id, "fail", f"Dagster run {run_id} {how}"))
     return actions

@@ -9,18 +9,18 @@ from functools import cache
 import dagster as dg
 from dagster._core.events import DagsterEventType
 
-from symage_pipeline.app.db import Database
+from symage_pipeline.app.db import Database, Job
 from symage_pipeline.app.records import JobTracker, due_for_expiry, mark_expired, unfinished_jobs
-from symage_pipeline.app.recovery import DEAD, MISSING, recovery_actions
+from symage_pipeline.app.recovery import DEAD, MISSING, RunView, recovery_actions
 from symage_pipeline.app.webhooks import send_due
 from symage_pipeline.defs.execution import plan_execution
 from symage_pipeline.defs.generate import generate_documents, run_config
-from symage_pipeline.defs.launch import job_tags
-from symage_pipeline.defs.names import PARTITIONS_NAME
+from symage_pipeline.defs.launch import DagsterRunSubmitter, job_tags
+from symage_pipeline.defs.names import ATTEMPT_TAG, MAX_ATTEMPTS_TAG, PARTITIONS_NAME
 from symage_pipeline.defs.resources import AppDatabaseResource, ArtifactStoreResource
 from symage_pipeline.defs.tabular import generate_tabular, tabular_run_config
 from symage_pipeline.keys import job_prefix
-from symage_pipeline.settings import get_settings
+from symage_pipeline.settings import Settings, get_settings
 
 WEBHOOK_TICK_SECONDS = 5  # retries are due after 10 s, 60 s, 300 s: a 5 s tick keeps them on time
 RECONCILE_TICK_SECONDS = 15  # a job whose run died ends within a tick of the daemon being up
@@ -96,18 +96,39 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def run_state(instance: dg.DagsterInstance, run_id: str, *, local_workers: bool = True) -> str:
-    """The run's status, MISSING, or DEAD: STARTED with its worker gone, which the default run
-    launcher's run monitoring cannot see (it has no worker health check). Only where run workers
-    are processes of this machine (`local_workers`)."""
+def run_view(instance: dg.DagsterInstance, run_id: str, *, local_workers: bool = True) -> RunView:
+    """The run's status (MISSING, or DEAD: STARTED with its worker gone, which the default run
+    launcher's run monitoring cannot see, as it has no worker health check; only where run workers
+    are processes of this machine, `local_workers`) and its attempt of how many."""
     run = instance.get_run_by_id(run_id)
     if run is None:
-        return MISSING
+        return RunView(MISSING)
+    state = run.status.value
     if run.status == dg.DagsterRunStatus.STARTED and local_workers:
         pid = _worker_pid(instance, run_id)
         if pid is not None and not _alive(pid):
-            return DEAD
-    return run.status.value
+            state = DEAD
+    try:
+        return RunView(state, int(run.tags.get(ATTEMPT_TAG, "1")), int(run.tags.get(MAX_ATTEMPTS_TAG, "1")))
+    except ValueError:
+        return RunView(state)
+
+
+_submitters: dict[tuple, DagsterRunSubmitter] = {}
+
+
+def _submitter(settings: Settings) -> DagsterRunSubmitter:
+    """Re-executions go through the code server and the run queue, as the UI's button does."""
+    where = (settings.code_server_host, settings.code_server_port, settings.resolved_dagster_home)
+    if where not in _submitters:
+        _submitters[where] = DagsterRunSubmitter(settings)
+    return _submitters[where]
+
+
+def _fresh_run_config(job: Job, settings: Settings) -> dict:
+    if job.kind == "tabular":
+        return tabular_run_config(job.job_id, job.table_spec).to_config_dict()
+    return run_config(job.job_id, job.spec, plan_execution(job.spec, settings)).to_config_dict()
 
 
 @dg.sensor(
@@ -115,47 +136,65 @@ def run_state(instance: dg.DagsterInstance, run_id: str, *, local_workers: bool 
     jobs=[generate_documents, generate_tabular],
     minimum_interval_seconds=RECONCILE_TICK_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Ends jobs whose run failed or lost its worker (refunding what was not made) and "
-    "submits a run for jobs that never got one (an API that died with them in its lane).",
+    description="Re-executes failed runs from failure (a lost worker counts as a failure) while "
+    "they have attempts left (symage/attempt of symage/max_attempts), then ends their jobs, "
+    "refunding what was not made; submits a run for jobs that never got one (an API that died "
+    "with them in its lane).",
 )
 def job_reconciler(context: dg.SensorEvaluationContext):  # type: ignore[no-untyped-def]
     settings = get_settings()
     db = _database(settings.resolved_database_url)
     instance = context.instance
     jobs = {job.job_id: job for job in unfinished_jobs(db)}
-    states: dict[str, str] = {}
+    views: dict[str, RunView] = {}
 
-    def state(run_id: str) -> str:
-        states[run_id] = run_state(instance, run_id, local_workers=settings.reconcile_local_workers)
-        return states[run_id]
+    def view(run_id: str) -> RunView:
+        views[run_id] = run_view(instance, run_id, local_workers=settings.reconcile_local_workers)
+        return views[run_id]
 
     tracker = JobTracker(db, settings.retention)
     done: list[str] = []
-    for recovery in recovery_actions(jobs.values(), state):
+    for recovery in recovery_actions(jobs.values(), view):
         job = jobs[recovery.job_id]
+        run_id = job.dagster_run_id or ""
+        if recovery.action in ("fail", "retry") and views[run_id].state == DEAD:
+            run = instance.get_run_by_id(run_id)
+            if run is not None:
+                instance.report_run_failed(run, f"job_reconciler: {recovery.reason}")
         if recovery.action == "fail":
-            if states.get(job.dagster_run_id or "") == DEAD:
-                run = instance.get_run_by_id(job.dagster_run_id or "")
-                if run is not None:
-                    instance.report_run_failed(run, f"job_reconciler: {recovery.reason}")
             tracker.fail(job.job_id, recovery.reason)
             done.append(f"failed {job.job_id}")
             continue
+        if recovery.action == "retry":
+            parent = instance.get_run_by_id(run_id)
+            # From failure where the parent's step outputs can be trusted. A run made in a
+            # process's lane kept them in memory, and one whose worker was killed mid-step can leave
+            # an output recorded for a step that never finished (re-executing it from failure then
+            # fails to load that input): run every step again, the same request makes the same bytes.
+            from_failure = parent is not None and parent.remote_job_origin and views[run_id].state != DEAD
+            config = None if from_failure else _fresh_run_config(job, settings)
+            new_run = _submitter(settings).reexecute(run_id, attempt=recovery.attempt, run_config=config)
+            if from_failure:  # a failed step takes its progress back; the chunks that succeeded stay done
+                tracker.resume(job.job_id, run_id=new_run)
+            else:
+                tracker.restart(job.job_id, run_id=new_run)
+            context.log.info(f"re-executing {job.job_id} as run {new_run}: {recovery.reason}")
+            done.append(f"re-executed {job.job_id} (attempt {recovery.attempt})")
+            continue
         instance.add_dynamic_partitions(PARTITIONS_NAME, [job.job_id])
-        if job.kind == "tabular":
-            spec, name = job.table_spec, generate_tabular.name
-            config = tabular_run_config(job.job_id, spec)
-        else:
-            spec, name = job.spec, generate_documents.name
-            config = run_config(job.job_id, spec, plan_execution(spec, settings))
+        spec = job.table_spec if job.kind == "tabular" else job.spec
+        name = generate_tabular.name if job.kind == "tabular" else generate_documents.name
         context.log.info(f"resubmitting {job.job_id}: {recovery.reason}")
         yield dg.RunRequest(
             run_key=f"recover-{job.job_id}",  # at most one recovery run per job
             job_name=name,
             partition_key=job.job_id,
-            run_config=config,
-            tags={**job_tags(job.job_id, spec, job.user_id), "symage/recovered": "true"},
+            run_config=_fresh_run_config(job, settings),
+            tags={
+                **job_tags(job.job_id, spec, job.user_id, max_attempts=settings.run_attempts),
+                "symage/recovered": "true",
+            },
         )
         done.append(f"resubmitted {job.job_id}")
-    if not done:
-        yield dg.SkipReason(f"{len(jobs)} unfinished jobs, all with a live run")
+    if not any(d.startswith("resubmitted") for d in done):
+        yield dg.SkipReason("; ".join(done) or f"{len(jobs)} unfinished jobs, all with a live run")

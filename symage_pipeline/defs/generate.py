@@ -15,7 +15,7 @@ import dagster as dg
 from symage_pipeline import pipeline
 from symage_pipeline.bundle import DatasetInfo, build_dataset
 from symage_pipeline.defs.execution import ExecutionPlan
-from symage_pipeline.defs.names import JOB_ID_TAG, JOB_NAME
+from symage_pipeline.defs.names import ATTEMPT_TAG, JOB_ID_TAG, JOB_NAME, MAX_ATTEMPTS_TAG, attempts_left
 from symage_pipeline.defs.partitions import generation_jobs_partitions
 from symage_pipeline.defs.resources import (
     AppDatabaseResource,
@@ -106,13 +106,19 @@ class InjectedFailure(RuntimeError):
 
 
 def _maybe_fail(context: dg.OpExecutionContext, op: str, chunk: Chunk) -> None:
-    """Test-only: fail the first attempt of `op` on chunk `n` (`op:n`), or every attempt
-    (`op:n:always`), when the environment names it, to prove a retried chunk makes the same bytes
-    and a chunk that keeps failing fails its job. Unset in every real deployment."""
+    """Test-only: fail the first attempt of `op` on chunk `n` (`op:n`), every attempt of the job's
+    first run (`op:n:first-run`, so the run fails and is re-executed), or every attempt
+    (`op:n:always`), when the environment names it, to prove a retried chunk or run makes the same
+    bytes and a chunk that keeps failing fails its job. Unset in every real deployment."""
     target = os.environ.get(INJECT_FAILURE_ENV)
     if not target:
         return
-    if target == f"{op}:{chunk.index}:always" or (target == f"{op}:{chunk.index}" and context.retry_number == 0):
+    first_run = context.run.tags.get(ATTEMPT_TAG, "1") == "1"
+    if (
+        target == f"{op}:{chunk.index}:always"
+        or (target == f"{op}:{chunk.index}:first-run" and first_run)
+        or (target == f"{op}:{chunk.index}" and context.retry_number == 0)
+    ):
         raise InjectedFailure(f"injected failure in {op} of chunk {chunk.index} (attempt {context.retry_number + 1})")
 
 
@@ -234,9 +240,15 @@ def notify(app_db: AppDatabaseResource, dataset: DatasetInfo) -> None:
 
 @dg.failure_hook(required_resource_keys={"app_db"})
 def mark_job_failed(context: dg.HookContext) -> None:
-    """Any failed step fails the job at once, refunding what was not made."""
+    """A step that failed its last attempt fails the job, refunding what was not made, unless the
+    run has attempts left: then the job_reconciler sensor re-executes it from failure, and the job
+    fails (with its job.failed webhook) only when the last run does."""
     run = context.instance.get_run_by_id(context.run_id)
     job_id = run.tags.get(JOB_ID_TAG) if run else None
+    if run is not None and attempts_left(run.tags):
+        context.log.warning(f"{context.op.name} failed; run attempt {run.tags.get(ATTEMPT_TAG)} "
+                            f"of {run.tags.get(MAX_ATTEMPTS_TAG)}: the job_reconciler re-executes it")  # fmt: skip
+        return
     if job_id:
         error = f"{context.op.name} failed: {context.op_exception!r}" if context.op_exception else "run failed"
         context.resources.app_db.tracker.fail(job_id, error)

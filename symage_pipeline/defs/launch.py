@@ -19,12 +19,15 @@ from typing import Any
 from symage_pipeline.defs.execution import plan_execution
 from symage_pipeline.defs.instance import write_dagster_home
 from symage_pipeline.defs.names import (
+    ATTEMPT_TAG,
     DEFINITIONS_MODULE,
     JOB_NAME,
     LOCATION_NAME,
     PARTITION_TAG,
     PARTITIONS_NAME,
+    RETRYING,
     TABULAR_JOB_NAME,
+    attempts_left,
     run_tags,
 )
 from symage_pipeline.settings import Settings
@@ -32,14 +35,19 @@ from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.tabular.spec import TabularSpec
 
 
-def job_tags(job_id: str, spec: GenerationSpec | TabularSpec, user_id: str = "") -> dict[str, str]:
-    """The run's tags for this job (`names.run_tags`): what the job is, in the runs list."""
+def job_tags(
+    job_id: str, spec: GenerationSpec | TabularSpec, user_id: str = "", *, max_attempts: int = 1
+) -> dict[str, str]:
+    """The run's tags for this job (`names.run_tags`): what the job is, in the runs list, and its
+    attempts: a failed run with attempts left is re-executed by the job_reconciler sensor, so only
+    paths a daemon watches may give more than one."""
+    attempts = {"attempt": 1, "max_attempts": max_attempts}
     if isinstance(spec, TabularSpec):
         return run_tags(job_id, TABULAR_JOB_NAME, kind="tabular", user_id=user_id, rows=spec.rows,
-                        columns=len(spec.columns), formats=",".join(spec.output_formats))  # fmt: skip
+                        columns=len(spec.columns), formats=",".join(spec.output_formats), **attempts)  # fmt: skip
     return run_tags(job_id, JOB_NAME, kind="documents", user_id=user_id, forms=",".join(spec.form_ids),
                     quantity=spec.quantity, documents=spec.documents_total,
-                    formats=",".join(spec.output_formats))  # fmt: skip
+                    formats=",".join(spec.output_formats), **attempts)  # fmt: skip
 
 
 class RunSubmitter(ABC):
@@ -77,8 +85,13 @@ class _InstanceMixin:
         return self._instance
 
     def run_status(self, run_id: str) -> str | None:
+        """The run's status; RETRYING for a failed run the job_reconciler will re-execute."""
         run = self.instance.get_run_by_id(run_id)
-        return run.status.value if run else None
+        if run is None:
+            return None
+        if run.status.value == "FAILURE" and attempts_left(run.tags):
+            return RETRYING
+        return run.status.value
 
     def health(self) -> dict[str, Any]:
         self.instance.get_runs(limit=1)
@@ -117,8 +130,6 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
             return self._workspace.create_request_context()
 
     def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str:
-        from dagster._core.definitions.selector import JobSubsetSelector
-
         from symage_pipeline.defs.generate import run_config
         from symage_pipeline.defs.tabular import tabular_run_config
 
@@ -129,15 +140,7 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
         instance = self.instance
         instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
         context = self._request_context()
-        if context.has_code_location_error(LOCATION_NAME):
-            raise RuntimeError(f"code location failed to load: {context.get_code_location_error(LOCATION_NAME)}")
-        location = context.get_code_location(LOCATION_NAME)
-        repo = next(iter(location.get_repositories().values()))
-        remote_job = location.get_job(
-            JobSubsetSelector(
-                location_name=LOCATION_NAME, repository_name=repo.name, job_name=job_name, op_selection=None
-            )
-        )
+        location, repo, remote_job = self._remote_job(context, job_name)
         plan = location.get_execution_plan(
             remote_job, config, step_keys_to_execute=None, known_state=None, instance=instance
         ).execution_plan_snapshot
@@ -151,7 +154,7 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
             status=None,
             root_run_id=None,
             parent_run_id=None,
-            tags={**remote_job.tags, **job_tags(job_id, spec, user_id)},
+            tags={**remote_job.tags, **job_tags(job_id, spec, user_id, max_attempts=self.settings.run_attempts)},
             job_snapshot=remote_job.job_snapshot,
             execution_plan_snapshot=plan,
             parent_job_snapshot=remote_job.parent_job_snapshot,
@@ -162,6 +165,44 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
             asset_graph=repo.asset_graph,
         )
         instance.submit_run(run.run_id, context)
+        return run.run_id
+
+    def _remote_job(self, context: Any, job_name: str) -> tuple[Any, Any, Any]:
+        from dagster._core.definitions.selector import JobSubsetSelector
+
+        if context.has_code_location_error(LOCATION_NAME):
+            raise RuntimeError(f"code location failed to load: {context.get_code_location_error(LOCATION_NAME)}")
+        location = context.get_code_location(LOCATION_NAME)
+        repo = next(iter(location.get_repositories().values()))
+        selector = JobSubsetSelector(
+            location_name=LOCATION_NAME, repository_name=repo.name, job_name=job_name, op_selection=None
+        )
+        return location, repo, location.get_job(selector)
+
+    def reexecute(self, parent_run_id: str, *, attempt: int, run_config: dict | None = None) -> str:
+        """Queue attempt `attempt` of a failed run, as the UI's "Re-execute from failure" does: the
+        chunks that succeeded are not redone (their outputs are in the parent's step storage). A
+        parent run made in a process's lane kept its outputs in memory: given `run_config`, every
+        step runs again instead (the same request makes the same bytes)."""
+        from dagster._core.execution.plan.resume_retry import ReexecutionStrategy
+
+        parent = self.instance.get_run_by_id(parent_run_id)
+        if parent is None:
+            raise RuntimeError(f"run {parent_run_id} is not in the instance")
+        context = self._request_context()
+        location, _, remote_job = self._remote_job(context, parent.job_name)
+        from_failure = run_config is None
+        run = self.instance.create_reexecuted_run(
+            request_context=context,
+            parent_run=parent,
+            code_location=location,
+            remote_job=remote_job,
+            strategy=ReexecutionStrategy.FROM_FAILURE if from_failure else ReexecutionStrategy.ALL_STEPS,
+            extra_tags={ATTEMPT_TAG: str(attempt)},
+            run_config=run_config,
+            use_parent_run_tags=True,
+        )
+        self.instance.submit_run(run.run_id, context)
         return run.run_id
 
     def cancel(self, run_id: str) -> None:
@@ -182,10 +223,20 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
     starting at once in one process deadlock on the logging locks.
     """
 
-    def __init__(self, settings: Settings, *, resources: dict[str, Any] | None = None, quiet: bool = False):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        resources: dict[str, Any] | None = None,
+        quiet: bool = False,
+        max_attempts: int = 1,
+    ):
         self.settings = settings
         self.resources = resources
         self.quiet = quiet  # Dagster's console logger at WARNING instead of DEBUG (the CLI's default)
+        # Run attempts: more than one only where a daemon's job_reconciler re-executes failed runs
+        # (the API's lane); `symage generate` and tests have no daemon, so a failed run ends its job.
+        self.max_attempts = max_attempts
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="symage-run")
         self._pending: list[Future] = []
 
@@ -197,7 +248,7 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         from symage_pipeline.defs.tabular import generate_tabular, tabular_run_config
 
         log_level = "WARNING" if self.quiet else None
-        tags = job_tags(job_id, spec, user_id)
+        tags = job_tags(job_id, spec, user_id, max_attempts=self.max_attempts)
         # execute_in_process sets the partition tag itself from partition_key
         in_process_tags = {k: v for k, v in tags.items() if k != PARTITION_TAG}
         plan = None if isinstance(spec, TabularSpec) else plan_execution(spec, self.settings)
@@ -232,7 +283,7 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         except Exception as exc:  # a run that cannot even start must still end its job
             self._fail(job_id, f"run could not start: {exc!r}")
             raise
-        if not result.success:
+        if not result.success and not attempts_left(result.dagster_run.tags):
             # A step whose process died never ran its failure hook: the run's end ends the job.
             self._fail(job_id, f"Dagster run {result.run_id} failed")
         return result
@@ -267,7 +318,7 @@ class RoutingSubmitter(RunSubmitter):
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.fast = InProcessRunSubmitter(settings)
+        self.fast = InProcessRunSubmitter(settings, max_attempts=settings.run_attempts)
         self.queued = DagsterRunSubmitter(settings)
 
     def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str:

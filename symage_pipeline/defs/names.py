@@ -7,6 +7,9 @@ TABULAR_JOB_NAME = "generate_tabular"
 PARTITIONS_NAME = "generation_jobs"
 JOB_ID_TAG = "symage/job_id"
 PARTITION_TAG = "dagster/partition"
+ATTEMPT_TAG = "symage/attempt"  # 1 for a job's first run, n for its (n-1)th re-execution
+MAX_ATTEMPTS_TAG = "symage/max_attempts"
+RETRYING = "RETRYING"  # a failed run with attempts left: not the end of its job
 
 
 PARTITION_SET_TAG = "dagster/partition_set"
@@ -28,3 +31,12 @@ def run_tags(job_id: str, job_name: str = JOB_NAME, **labels: object) -> dict[st
     }
     tags.update({f"symage/{key}": str(value) for key, value in labels.items() if value not in (None, "")})
     return tags
+
+
+def attempts_left(tags: dict[str, str]) -> bool:
+    """Whether a failed run with these tags is re-executed (by the job_reconciler sensor) instead
+    of ending its job: runs tagged before attempts existed have one."""
+    try:
+        return int(tags.get(ATTEMPT_TAG, "1")) < int(tags.get(MAX_ATTEMPTS_TAG, "1"))
+    except ValueError:
+        return False
