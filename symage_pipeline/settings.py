@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # Request bodies above this many bytes are refused (413) before they are parsed.
     max_body_bytes: int = 256 * 1024
     dagster_home: Path | None = None
+    # Dagster's run, event-log and schedule storage on PostgreSQL (dagster-postgres), e.g.
+    # postgresql://user@host:5432/dagster; None = SQLite under dagster_home. A database of its
+    # own: Dagster and the app DB each keep an alembic_version table.
+    dagster_postgres_url: str | None = None
     # Jobs of at least this many documents fan out on Dagster's multiprocess executor; smaller ones
     # run in one process: a multiprocess step costs ~2.5 s to start and a chunk is four steps
     # (docs/decisions/dagster-overhead.md), so fanning out pays only past a few thousand documents.

@@ -193,6 +193,12 @@ class S3Store(ArtifactStore):
         )
 
 
+def s3_location(url: str) -> tuple[str, str] | None:
+    """`(bucket, prefix)` of an `s3://bucket/prefix` storage URL; None for a local one."""
+    parsed = urlparse(url)
+    return (parsed.netloc, parsed.path.strip("/")) if parsed.scheme == "s3" else None
+
+
 def open_store(url: str, *, s3_endpoint_url: str | None = None) -> ArtifactStore:
     parsed = urlparse(url)
     if parsed.scheme in ("", "file"):

@@ -1,37 +1,46 @@
-"""The embedded Dagster instance: its `dagster.yaml`, its workspace, and its storage made once.
-
-Queued runs are dequeued every second: the default 5 s adds 2.5–5 s to every job
-(docs/decisions/dagster-overhead.md).
-"""
+"""The Dagster instance: its `dagster.yaml` (from the checked-in templates in `instance_yaml/`),
+its workspace, and its storage made once."""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
+from string import Template
 
 from symage_pipeline.defs.names import LOCATION_NAME
 from symage_pipeline.settings import Settings
+from symage_pipeline.storage import s3_location
+
+
+def _template(name: str) -> Template:
+    return Template(resources.files("symage_pipeline.defs").joinpath("instance_yaml", name).read_text())
+
+
+def dagster_yaml(settings: Settings) -> str:
+    """The instance's `dagster.yaml`: the checked-in embedded template (SQLite under DAGSTER_HOME),
+    or the production one (PostgreSQL storage, and S3 compute logs when the store is on S3) when
+    `SYMAGE_DAGSTER_POSTGRES_URL` is set. Values are quoted by the templates; URLs carry no quotes."""
+    values = {"max_concurrent_runs": settings.max_concurrent_runs}
+    if settings.dagster_postgres_url is None:
+        return _template("embedded.yaml").substitute(values)
+    text = _template("production.yaml").substitute(values, dagster_postgres_url=settings.dagster_postgres_url)
+    where = s3_location(settings.resolved_storage_url)
+    if where is not None:
+        bucket, prefix = where
+        endpoint = f'    endpoint_url: "{settings.s3_endpoint_url}"' if settings.s3_endpoint_url else ""
+        text += _template("compute_logs_s3.yaml").substitute(
+            bucket=bucket,
+            prefix="/".join(p for p in (prefix, "dagster/compute-logs") if p),
+            local_dir=str(settings.resolved_dagster_home / "compute-logs-staging"),
+            endpoint=endpoint,
+        )
+    return text
 
 
 def write_dagster_home(settings: Settings) -> Path:
     home = settings.resolved_dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(
-        "run_coordinator:\n"
-        "  module: dagster._core.run_coordinator\n"
-        "  class: QueuedRunCoordinator\n"
-        "  config:\n"
-        f"    max_concurrent_runs: {settings.max_concurrent_runs}\n"
-        "    dequeue_interval_seconds: 1\n"
-        # Runs stuck STARTING (a run worker that never came up) fail after start_timeout; a STARTED
-        # run whose worker died is the job_reconciler sensor's (the default launcher has no health
-        # check).
-        "run_monitoring:\n"
-        "  enabled: true\n"
-        "  start_timeout_seconds: 180\n"
-        "  poll_interval_seconds: 30\n"
-        "telemetry:\n"
-        "  enabled: false\n"
-    )
+    (home / "dagster.yaml").write_text(dagster_yaml(settings))
     if settings.code_server_port is not None:
         (home / "workspace.yaml").write_text(
             "load_from:\n"

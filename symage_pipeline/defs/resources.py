@@ -16,7 +16,7 @@ from symage_pipeline.app.db import Database
 from symage_pipeline.app.records import JobTracker
 from symage_pipeline.catalog import Catalog, load_catalog
 from symage_pipeline.settings import Settings, get_settings
-from symage_pipeline.storage import ArtifactStore, open_store
+from symage_pipeline.storage import ArtifactStore, open_store, s3_location
 
 
 class AppDatabaseResource(dg.ConfigurableResource):
@@ -57,6 +57,32 @@ class CatalogResource(dg.ConfigurableResource):
         from pathlib import Path
 
         return load_catalog(Path(self.forms_dir) if self.forms_dir else None)
+
+
+class StepOutputsIOManager(dg.ConfigurableIOManagerFactory):
+    """Step outputs beside the artifacts: on S3 (dagster-aws's pickle IO manager, under
+    `<prefix>/dagster/step-outputs`) when the store is on S3, so a step can run on another machine
+    than the one before it; else Dagster's filesystem one under DAGSTER_HOME/storage, as by default.
+    Resolved when a run starts, like the other resources."""
+
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None
+
+    def create_io_manager(self, context: dg.InitResourceContext) -> dg.IOManager:
+        settings = get_settings()
+        where = s3_location(self.storage_url or settings.resolved_storage_url)
+        if where is None:
+            from dagster._core.storage.fs_io_manager import PickledObjectFilesystemIOManager
+
+            return PickledObjectFilesystemIOManager(base_dir=context.instance.storage_directory())
+        import boto3
+        from dagster_aws.s3.io_manager import PickledObjectS3IOManager
+
+        bucket, prefix = where
+        client = boto3.client("s3", endpoint_url=self.s3_endpoint_url or settings.s3_endpoint_url)
+        return PickledObjectS3IOManager(
+            s3_bucket=bucket, s3_session=client, s3_prefix="/".join(p for p in (prefix, "dagster/step-outputs") if p)
+        )
 
 
 def job_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
