@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # Request bodies above this many bytes are refused (413) before they are parsed.
     max_body_bytes: int = 256 * 1024
     dagster_home: Path | None = None
+    # Datasets built on a schedule (app/builds.py); None = symage_pipeline/builds.yaml.
+    builds_file: Path | None = None
     # Dagster's run, event-log and schedule storage on PostgreSQL (dagster-postgres), e.g.
     # postgresql://user@host:5432/dagster; None = SQLite under dagster_home. A database of its
     # own: Dagster and the app DB each keep an alembic_version table.

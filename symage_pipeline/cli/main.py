@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from symage_pipeline import __version__
-from symage_pipeline.cli import accounts, check, forms, gallery, generate, tabular, up
+from symage_pipeline.cli import accounts, build, check, forms, gallery, generate, tabular, up
 
 
 @click.group()
@@ -14,7 +14,8 @@ def main() -> None:
     """Symage: synthetic documents and identities."""
 
 
-COMMANDS = (up.up, generate.generate, tabular.tabular, forms.forms, check.check, gallery.gallery, accounts.accounts)
+COMMANDS = (up.up, generate.generate, tabular.tabular, build.build, forms.forms, check.check, gallery.gallery,
+            accounts.accounts)  # fmt: skip
 for command in COMMANDS:
     main.add_command(command)
 
