@@ -51,8 +51,15 @@ class Settings(BaseSettings):
     # run in one process: a multiprocess step costs ~2.5 s to start and a chunk is four steps
     # (docs/decisions/dagster-overhead.md), so fanning out pays only past a few thousand documents.
     multiprocess_min_documents: int = 5_000
-    # Steps that run at once in a multiprocess run: one per core by default.
+    # Steps that run at once in a multiprocess run: one per core by default. With a Celery broker,
+    # the workers listening on it (on any machine) run the steps, and this sets how many chunks.
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    # Jobs that fan out run their steps as Celery tasks (dagster-celery) on this broker
+    # (redis://host:6379/0, pyamqp://guest@host//) instead of this machine's processes; results
+    # come back through celery_backend_url (default rpc://). Start workers with
+    # `celery -A dagster_celery.app worker -Q dagster` and the same SYMAGE_* settings.
+    celery_broker_url: str | None = None
+    celery_backend_url: str | None = None
     # Chunks per worker: more balance the load, but each costs four step launches.
     steps_per_worker: int = Field(1, ge=1)
     # A chunk of a one-process run (and the floor of a multiprocess chunk), and the ceiling of a

@@ -27,12 +27,16 @@ class ExecutionPlan:
     chunk_size: int  # items per chunk (each item makes one document per form)
     workers: int  # 1 = Dagster's in-process executor; more = multiprocess, this many steps at once
     shard_size: int
+    celery_broker: str | None = None  # fan out as Celery tasks instead (defs/executors.py)
+    celery_backend: str | None = None
 
     @property
     def multiprocess(self) -> bool:
         return self.workers > 1
 
     def executor_config(self) -> dict:
+        if self.multiprocess and self.celery_broker:
+            return {"celery": {"broker": self.celery_broker, "backend": self.celery_backend or "rpc://"}}
         if self.multiprocess:
             # The forkserver imports the code location once; each step's process is forked from it
             # instead of importing Dagster, PyMuPDF and the app again (~4 s a step without it).
@@ -56,4 +60,10 @@ def plan_execution(spec: GenerationSpec, settings: Settings) -> ExecutionPlan:
         # its annotate step: small chunks keep that (and the garbage collector's work) flat. 2,000
         # typed W-2 took 26 s in chunks of 250, 38 s in one chunk of 2,000.
         per_chunk = settings.min_chunk_documents
-    return ExecutionPlan(max(1, per_chunk // forms), workers, settings.shard_size)
+    return ExecutionPlan(
+        max(1, per_chunk // forms),
+        workers,
+        settings.shard_size,
+        celery_broker=settings.celery_broker_url,
+        celery_backend=settings.celery_backend_url,
+    )

@@ -15,6 +15,7 @@ import dagster as dg
 from symage_pipeline import pipeline
 from symage_pipeline.bundle import DatasetInfo, build_dataset
 from symage_pipeline.defs.execution import ExecutionPlan
+from symage_pipeline.defs.executors import symage_executor
 from symage_pipeline.defs.names import ATTEMPT_TAG, JOB_ID_TAG, JOB_NAME, MAX_ATTEMPTS_TAG, attempts_left
 from symage_pipeline.defs.partitions import generation_jobs_partitions
 from symage_pipeline.defs.resources import (
@@ -254,7 +255,7 @@ def mark_job_failed(context: dg.HookContext) -> None:
         context.resources.app_db.tracker.fail(job_id, error)
 
 
-@dg.job(name=JOB_NAME, partitions_def=generation_jobs_partitions, hooks={mark_job_failed})
+@dg.job(name=JOB_NAME, partitions_def=generation_jobs_partitions, hooks={mark_job_failed}, executor_def=symage_executor)
 def generate_documents() -> None:
     chunks = plan()
     results = chunks.map(lambda c: annotate(render(coherence(identities(c)))))

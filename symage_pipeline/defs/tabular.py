@@ -9,6 +9,7 @@ from typing import Any
 
 import dagster as dg
 
+from symage_pipeline.defs.executors import symage_executor
 from symage_pipeline.defs.generate import mark_job_failed
 from symage_pipeline.defs.names import TABULAR_JOB_NAME
 from symage_pipeline.defs.partitions import generation_jobs_partitions
@@ -75,6 +76,6 @@ def record_table(app_db: AppDatabaseResource, job_id: str) -> None:
 
 
 @dg.job(name=TABULAR_JOB_NAME, partitions_def=generation_jobs_partitions, hooks={mark_job_failed},
-        description="Generates one tabular job's CSV / JSON.")  # fmt: skip
+        executor_def=symage_executor, description="Generates one tabular job's CSV / JSON.")  # fmt: skip
 def generate_tabular() -> None:
     record_table(make_table())

@@ -106,8 +106,8 @@ def test_a_scheduled_build_lands_in_a_versioned_folder_and_in_the_asset_catalog(
         for tick in ("2026-12-01T02:30:00+00:00", "2026-12-02T02:30:00+00:00"):
             result = job.execute_in_process(instance=instance, tags={"dagster/scheduled_execution_time": tick})
             assert result.success
-            versions.append({k: v.value for k, v in
-                             result.get_asset_materialization_events()[0].materialization.metadata.items()})  # fmt: skip
+            (event,) = result.get_asset_materialization_events()
+            versions.append({k: v.value for k, v in event.materialization.metadata.items()})
         latest = instance.get_latest_materialization_event(dg.AssetKey(["datasets", "w2_small"]))
         assert latest is not None and latest.asset_materialization.metadata["version"].value == "20261202T023000Z"
         history = instance.fetch_materializations(dg.AssetKey(["datasets", "w2_small"]), limit=10).records
