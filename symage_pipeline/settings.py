@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     min_chunk_documents: int = 250
     max_chunk_documents: int = 2_000
     max_concurrent_runs: int = 2
+    # On SIGTERM / Ctrl-C, `symage up` stops the API and the daemon, then waits this long for the
+    # runs in progress to finish before stopping them (a stopped run is re-executed at the next
+    # start). 0 = stop at once.
+    shutdown_grace_seconds: float = Field(60, ge=0)
     # Jobs of at most this many documents skip the run queue and execute in the API's warm lane
     # (0 = every job goes through the queue and the daemon).
     fast_lane_max_documents: int = 20

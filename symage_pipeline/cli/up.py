@@ -65,7 +65,14 @@ class Supervisor:
         self.children.append((name, proc))
         return proc
 
-    def stop(self, timeout: float = 15.0) -> None:
+    def stop(self, timeout: float = 15.0, *, runs_grace: float = 0.0) -> None:
+        """Stop everyone; with `runs_grace`, gracefully: the API first (it finishes the requests in
+        flight and the runs of its in-process lane), then the daemon alone (no run is launched
+        after it), then up to `runs_grace` seconds for the run workers it started (they live in its
+        process group) to finish their runs; what is still running then is stopped and recovered
+        at the next start (the job_reconciler re-executes it)."""
+        if runs_grace > 0:
+            self._stop_gracefully(timeout, runs_grace)
         for _, proc in reversed(self.children):
             if proc.poll() is None:
                 _signal_group(proc, signal.SIGTERM)
@@ -80,12 +87,40 @@ class Supervisor:
         for _, proc in self.children:
             _signal_group(proc, signal.SIGKILL)
 
+    def _stop_gracefully(self, timeout: float, runs_grace: float) -> None:
+        procs = dict(self.children)
+        if "api" in procs and procs["api"].poll() is None:
+            _signal_group(procs["api"], signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                procs["api"].wait(timeout)
+        daemon = procs.get("daemon")
+        if daemon is None:
+            return
+        if daemon.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(daemon.pid, signal.SIGTERM)  # the daemon only, not its run workers
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                daemon.wait(timeout)
+        deadline = time.monotonic() + runs_grace
+        while time.monotonic() < deadline and _group_alive(daemon.pid):
+            time.sleep(0.5)
+
     def wait_any(self) -> tuple[str, int]:
         while True:
             for name, proc in self.children:
                 if proc.poll() is not None:
                     return name, proc.returncode
             time.sleep(0.5)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _die_with_parent() -> None:
@@ -206,4 +241,6 @@ def up(host: str, port: int, ui_port: int, code_port: int | None, no_ui: bool) -
     except KeyboardInterrupt:
         click.echo("stopping", err=True)
     finally:
-        supervisor.stop()
+        if settings.shutdown_grace_seconds:
+            click.echo(f"letting running jobs finish (up to {settings.shutdown_grace_seconds:.0f} s)", err=True)
+        supervisor.stop(runs_grace=settings.shutdown_grace_seconds)

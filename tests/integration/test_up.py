@@ -258,3 +258,38 @@ def test_a_job_caught_by_a_crash_of_every_process_ends_after_the_next_start(tmp_
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(60)
+
+
+def test_sigterm_lets_the_running_job_finish_before_stopping(tmp_path) -> None:
+    """Graceful shutdown: the API stops taking requests, the daemon stops launching runs, and the
+    run in progress completes its job before `symage up` exits."""
+    from symage_pipeline.app.db import Database
+    from symage_pipeline.app.records import JobTracker
+
+    data_dir, port = tmp_path / "data", free_port()
+    log = tmp_path / "data.log"
+    up = _start(data_dir, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(up, port, log)
+        env = {**os.environ, "SYMAGE_DATA_DIR": str(data_dir)}
+        symage = str(Path(sys.executable).parent / "symage")
+        key = subprocess.run([symage, "accounts", "create-key", "u"], env=env, check=True, capture_output=True,
+                             text=True).stdout.strip()  # fmt: skip
+        auth = {"Authorization": f"Bearer {key}"}
+        body = {"form_id": "irs_w2_2025", "quantity": 1000, "output_formats": ["pdf_typed"]}
+        created = httpx.post(f"{base}/api/v1/generate", json=body, headers=auth).json()["data"]
+        deadline = time.monotonic() + 120
+        job_url = f"{base}/api/v1/jobs/{created['job_id']}"
+        while httpx.get(job_url, headers=auth).json()["data"]["documents_completed"] == 0:
+            assert time.monotonic() < deadline, "the job never started"
+            time.sleep(0.2)
+        up.send_signal(signal.SIGTERM)
+        up.wait(90)
+    finally:
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGKILL)
+    job = JobTracker(Database(f"sqlite:///{(data_dir / 'symage.db').resolve()}", run_migrations=False)).get(
+        created["job_id"])  # fmt: skip
+    assert job is not None and job.status == "completed", (job.status if job else None, log.read_text()[-3000:])
+    assert "letting running jobs finish" in log.read_text()
