@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from symage_pipeline import annotate, coherence, render
-from symage_pipeline.bundle.parts import write_part
+from symage_pipeline.bundle.parts import part_path, write_part
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.document import FilledDocument, OutputFile, RenderedSurface
 from symage_pipeline.keys import file_key
@@ -164,6 +164,19 @@ def items_made(results: Sequence[ChunkResult]) -> int | None:
         if items < result.chunk.stop - result.chunk.start:
             break
     return None if made == ordered[0].chunk.spec.quantity else made
+
+
+def items_annotated(
+    store: ArtifactStore, job_id: str, spec: GenerationSpec, chunk_size: int, shard_size: int = 0
+) -> int:
+    """The items [0, n) whose chunks were fully made (their zip part, written last, exists): what
+    a failed job can still hand over."""
+    made = 0
+    for chunk in plan_chunks(job_id, spec, chunk_size, shard_size):
+        if not store.exists(file_key(job_id, part_path(chunk.index))):
+            break
+        made = chunk.stop
+    return made
 
 
 def render_and_annotate(

@@ -66,7 +66,6 @@ def list_jobs(
 @router.get("/{job_id}", response_model=Envelope[JobDetail])
 def get_job(job_id: str, services: ServicesDep, principal: ReadPrincipal) -> dict:
     job = records.load_job(services.db, principal.user_id, job_id)
-    job = records.reconciled(services.db, job, services.submitter.run_status)
     return envelope(job_detail(services.catalog, job))
 
 

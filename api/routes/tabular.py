@@ -79,7 +79,6 @@ async def generate(
 @router.get("/{job_id}/status", response_model=Envelope[TabularStatus], responses=error_responses(404))
 def status(job_id: str, services: ServicesDep, principal: ReadPrincipal) -> dict:
     job = records.load_job(services.db, principal.user_id, job_id, kind="tabular")
-    job = records.reconciled(services.db, job, services.submitter.run_status)
     return envelope(tabular_status(job))
 
 

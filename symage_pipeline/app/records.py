@@ -6,7 +6,6 @@ once per chunk, and terminal transitions settle the credit ledger in the same tr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +18,7 @@ from symage_pipeline.app.ledger import reopen, settle
 from symage_pipeline.app.times import aware, iso
 from symage_pipeline.app.webhooks import enqueue_job_event
 from symage_pipeline.errors import SymageError, not_found
+from symage_pipeline.spec import GenerationSpec
 
 TERMINAL = ("completed", "failed", "canceled", "expired", "skipped")
 # A failed job comes back when its partition runs again (re-executed from the UI or by a sensor).
@@ -26,7 +26,6 @@ REOPENABLE = ("failed",)
 # Terminal states whose outputs (what was made) can be downloaded until they expire.
 DOWNLOADABLE = ("completed", "canceled", "failed")
 UNCANCELABLE = ("completed", "failed", "expired", "skipped")
-FAILED_RUN_STATUSES = ("FAILURE", "CANCELED")  # Dagster run statuses that end a job as failed
 JOB_STATUSES = ("pending", "generating", "completed", "failed", "expired", "canceling", "canceled", "skipped")
 
 
@@ -119,11 +118,25 @@ class JobTracker:
                 enqueue_job_event(session, job, "job.completed")
             return job.status
 
-    def fail(self, job_id: str, error: str) -> None:
+    def note_failure(self, job_id: str, error: str) -> None:
+        """A step failed for good: the job fails when its run ends (`defs.generate.end_failed_job`),
+        after the chunks still running have finished, so their items go into its partial dataset."""
+        with self.db.session() as session:
+            session.execute(
+                update(Job).where(Job.job_id == job_id, Job.status.not_in(TERMINAL)).values(error=error[:2000])
+            )
+
+    def fail(self, job_id: str, error: str, *, documents: int | None = None, bundle_layout: str | None = None) -> None:
+        """`failed`, charging what was made and refunding the rest. `documents`: what its partial
+        dataset holds (`bundle_layout`), when one was bundled; it is then what is charged."""
         with self.db.session() as session:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None or job.status in TERMINAL:
                 return
+            if documents is not None:
+                job.documents_done = documents
+            if bundle_layout is not None:
+                job.bundle_layout = bundle_layout
             job.error = error[:2000]
             finish(job, self.retention, "failed")
             settle(session, job)
@@ -133,6 +146,21 @@ class JobTracker:
     def get(self, job_id: str) -> Job | None:
         with self.db.session() as session:
             return session.get(Job, job_id)
+
+
+OPERATOR_ACCOUNT = "dagster-ui"  # owns jobs launched from the Dagster UI's launchpad, at no charge
+
+
+def ensure_operator_job(db: Database, job_id: str, spec: GenerationSpec) -> None:
+    """A run launched from the Dagster UI for a partition the API never admitted gets a Job row of
+    its own (account `dagster-ui`, 0 credits), so it is tracked, bundled and served like any job."""
+    from symage_pipeline.app.accounts import ensure_account
+
+    ensure_account(db, OPERATOR_ACCOUNT, None)
+    with db.session() as session:
+        if session.get(Job, job_id) is None:
+            session.add(Job.for_spec(spec, job_id=job_id, user_id=OPERATOR_ACCOUNT, requested_seed=spec.seed,
+                                     credits_required=0, created_via="dagster_ui"))  # fmt: skip
 
 
 def request_cancel(db: Database, user_id: str, job_id: str, retention: timedelta) -> tuple[Job, bool]:
@@ -210,19 +238,6 @@ def load_job(db: Database, user_id: str, job_id: str, kind: str = "documents") -
         job = session.get(Job, job_id)
     if job is None or job.user_id != user_id or job.kind != kind:
         raise not_found("job_not_found", "Job not found in this account")
-    return job
-
-
-def reconciled(db: Database, job: Job, run_status: Callable[[str], str | None]) -> Job:
-    """A run that died without reaching its failure hook (killed worker) still ends its job."""
-    if job.status in TERMINAL or not job.dagster_run_id:
-        return job
-    status = run_status(job.dagster_run_id)
-    if status == "SUCCESS" and job.status == "canceling":
-        return job  # the notify step is about to record it
-    if status in FAILED_RUN_STATUSES:
-        JobTracker(db).fail(job.job_id, f"Dagster run {job.dagster_run_id} ended {status.lower()}")
-        return load_job(db, job.user_id, job.job_id, job.kind)
     return job
 
 

@@ -4,6 +4,7 @@ recovers jobs after a crash and removes expired outputs with nothing switched on
 show in the UI's Automation tab."""
 
 import os
+import time
 from functools import cache
 
 import dagster as dg
@@ -13,8 +14,9 @@ from symage_pipeline.app.db import Database, Job
 from symage_pipeline.app.records import JobTracker, due_for_expiry, mark_expired, unfinished_jobs
 from symage_pipeline.app.recovery import DEAD, MISSING, RunView, recovery_actions
 from symage_pipeline.app.webhooks import send_due
+from symage_pipeline.catalog import Catalog, load_catalog
 from symage_pipeline.defs.execution import plan_execution
-from symage_pipeline.defs.generate import generate_documents, run_config
+from symage_pipeline.defs.generate import end_failed_job, generate_documents, run_config
 from symage_pipeline.defs.launch import DagsterRunSubmitter, job_tags
 from symage_pipeline.defs.names import ATTEMPT_TAG, MAX_ATTEMPTS_TAG, PARTITIONS_NAME
 from symage_pipeline.defs.resources import AppDatabaseResource, ArtifactStoreResource
@@ -23,12 +25,19 @@ from symage_pipeline.keys import job_prefix
 from symage_pipeline.settings import Settings, get_settings
 
 WEBHOOK_TICK_SECONDS = 5  # retries are due after 10 s, 60 s, 300 s: a 5 s tick keeps them on time
-RECONCILE_TICK_SECONDS = 15  # a job whose run died ends within a tick of the daemon being up
+LANE_GRACE_SECONDS = 60
+ENDING = "ENDING"  # failed, and the process that ran it is ending its job
+RECONCILE_TICK_SECONDS = 10  # a job whose run failed or died ends within a tick of the daemon
 
 
 @cache
 def _database(url: str) -> Database:
     return Database(url, run_migrations=False)
+
+
+@cache
+def _catalog() -> Catalog:
+    return load_catalog()
 
 
 @dg.sensor(
@@ -109,9 +118,17 @@ def run_view(instance: dg.DagsterInstance, run_id: str, *, local_workers: bool =
         if pid is not None and not _alive(pid):
             state = DEAD
     try:
-        return RunView(state, int(run.tags.get(ATTEMPT_TAG, "1")), int(run.tags.get(MAX_ATTEMPTS_TAG, "1")))
+        view = RunView(state, int(run.tags.get(ATTEMPT_TAG, "1")), int(run.tags.get(MAX_ATTEMPTS_TAG, "1")))
     except ValueError:
-        return RunView(state)
+        view = RunView(state)
+    if view.state == "FAILURE" and view.attempt >= view.max_attempts and not run.remote_job_origin:
+        # A run of a process's lane that just failed is being ended by that process (its partial
+        # dataset bundled): only a lane that died with it leaves it to us.
+        record = instance.get_run_record_by_id(run_id)
+        ended = record.end_time if record else None
+        if ended is not None and time.time() - ended < LANE_GRACE_SECONDS:
+            return RunView(ENDING, view.attempt, view.max_attempts)
+    return view
 
 
 _submitters: dict[tuple, DagsterRunSubmitter] = {}
@@ -162,7 +179,11 @@ def job_reconciler(context: dg.SensorEvaluationContext):  # type: ignore[no-unty
             if run is not None:
                 instance.report_run_failed(run, f"job_reconciler: {recovery.reason}")
         if recovery.action == "fail":
-            tracker.fail(job.job_id, recovery.reason)
+            run = instance.get_run_by_id(run_id) if run_id else None
+            if run is None:
+                tracker.fail(job.job_id, recovery.reason)
+            else:  # what its finished chunks made stays downloadable, and is what is charged
+                end_failed_job(job.job_id, run, tracker, _catalog(), settings.open_store(), recovery.reason)
             done.append(f"failed {job.job_id}")
             continue
         if recovery.action == "retry":

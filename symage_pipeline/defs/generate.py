@@ -13,10 +13,12 @@ from typing import Any
 import dagster as dg
 
 from symage_pipeline import pipeline
+from symage_pipeline.app.records import TERMINAL, JobTracker, ensure_operator_job
 from symage_pipeline.bundle import DatasetInfo, build_dataset
+from symage_pipeline.catalog import Catalog
 from symage_pipeline.defs.execution import ExecutionPlan
 from symage_pipeline.defs.executors import symage_executor
-from symage_pipeline.defs.names import ATTEMPT_TAG, JOB_ID_TAG, JOB_NAME, MAX_ATTEMPTS_TAG, attempts_left
+from symage_pipeline.defs.names import ATTEMPT_TAG, JOB_ID_TAG, JOB_NAME, MAX_ATTEMPTS_TAG, PARTITION_TAG, attempts_left
 from symage_pipeline.defs.partitions import generation_jobs_partitions
 from symage_pipeline.defs.resources import (
     AppDatabaseResource,
@@ -28,6 +30,7 @@ from symage_pipeline.document import FilledDocument
 from symage_pipeline.pipeline import Chunk, ChunkResult, RenderedChunk
 from symage_pipeline.settings import Settings
 from symage_pipeline.spec import GenerationSpec
+from symage_pipeline.storage import ArtifactStore
 
 
 class SpecConfig(dg.Config):
@@ -59,11 +62,16 @@ class PlanConfig(dg.Config):
     workers: int = 1  # steps the executor runs at once (what the job reports as its workers)
 
 
-class GenerateConfig(dg.Config):
-    """Run parameters: the job id (also the partition key), the request, and its chunking."""
+LAUNCHPAD_SPEC = SpecConfig(form_ids=["irs_w2_2025"], quantity=10, output_formats=["pdf_typed"], seed=1)
 
-    job_id: str
-    spec: SpecConfig
+
+class GenerateConfig(dg.Config):
+    """Run parameters: the job id (also the partition key), the request, and its chunking. The
+    defaults are the launchpad's: pick (or add) a partition and launch, and ten typed W-2s are made
+    for it (a job of the `dagster-ui` account, `records.ensure_operator_job`)."""
+
+    job_id: str = ""  # "" = the run's partition key
+    spec: SpecConfig = LAUNCHPAD_SPEC
     plan: PlanConfig = PlanConfig()
 
 
@@ -114,7 +122,7 @@ def _maybe_fail(context: dg.OpExecutionContext, op: str, chunk: Chunk) -> None:
     target = os.environ.get(INJECT_FAILURE_ENV)
     if not target:
         return
-    first_run = context.run.tags.get(ATTEMPT_TAG, "1") == "1"
+    first_run = context.run.parent_run_id is None  # not a re-execution (by the sensor or the UI)
     if (
         target == f"{op}:{chunk.index}:always"
         or (target == f"{op}:{chunk.index}:first-run" and first_run)
@@ -125,9 +133,12 @@ def _maybe_fail(context: dg.OpExecutionContext, op: str, chunk: Chunk) -> None:
 
 @dg.op(out=dg.DynamicOut(Chunk))
 def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppDatabaseResource):
-    if not app_db.tracker.start(config.job_id, run_id=context.run_id, worker_count=config.plan.workers):
-        raise dg.Failure(f"job {config.job_id} ended (canceled) before its run started", allow_retries=False)
-    chunks = pipeline.plan_chunks(config.job_id, config.spec.to_spec(), config.plan.chunk_size, config.plan.shard_size)
+    job_id = config.job_id or context.partition_key
+    if not config.job_id:  # launched from the UI: the partition may be one the API never admitted
+        ensure_operator_job(app_db.tracker.db, job_id, config.spec.to_spec())
+    if not app_db.tracker.start(job_id, run_id=context.run_id, worker_count=config.plan.workers):
+        raise dg.Failure(f"job {job_id} ended (canceled) before its run started", allow_retries=False)
+    chunks = pipeline.plan_chunks(job_id, config.spec.to_spec(), config.plan.chunk_size, config.plan.shard_size)
     context.log.info(f"{config.spec.quantity} items in {len(chunks)} chunks of up to {config.plan.chunk_size}")
     for chunk in chunks:
         yield dg.DynamicOutput(chunk, mapping_key=chunk.mapping_key)
@@ -239,20 +250,47 @@ def notify(app_db: AppDatabaseResource, dataset: DatasetInfo) -> None:
     app_db.tracker.complete(dataset.job_id, bundle_layout=dataset.layout, documents=dataset.documents)
 
 
+def end_failed_job(
+    job_id: str, run: dg.DagsterRun, tracker: JobTracker, catalog: Catalog, store: ArtifactStore, error: str
+) -> None:
+    """The job's last run failed: the items its finished chunks made are bundled into a partial
+    dataset (downloadable like a canceled job's, until it expires) and charged; the rest is
+    refunded. Nothing made, nothing charged."""
+    job = tracker.get(job_id)
+    if job is None or job.status in TERMINAL:
+        return
+    error = job.error or error  # the failed step's, recorded by the failure hook
+    plan_config = (run.run_config.get("ops", {}).get("plan") or {}).get("config")
+    if job.kind != "documents" or not plan_config:
+        tracker.fail(job_id, error)
+        return
+    config = GenerateConfig(**plan_config)
+    spec = config.spec.to_spec()
+    made = pipeline.items_annotated(store, job_id, spec, config.plan.chunk_size, config.plan.shard_size)
+    if not made:
+        tracker.fail(job_id, error, documents=0)
+        return
+    info = build_dataset(spec, catalog, store, job_id, generated_at=datetime.now(UTC), created_via=job.created_via,
+                         shard_size=config.plan.shard_size, items=made)  # fmt: skip
+    tracker.fail(job_id, error, documents=info.documents, bundle_layout=info.layout)
+
+
 @dg.failure_hook(required_resource_keys={"app_db"})
 def mark_job_failed(context: dg.HookContext) -> None:
-    """A step that failed its last attempt fails the job, refunding what was not made, unless the
-    run has attempts left: then the job_reconciler sensor re-executes it from failure, and the job
-    fails (with its job.failed webhook) only when the last run does."""
+    """A step that failed its last attempt records the job's error; the job fails when the run
+    ends (the in-process submitter at the end of its run; the job_reconciler for queued runs),
+    with what its finished chunks made bundled and charged. A run with attempts left records
+    nothing: the job_reconciler re-executes it from failure, and the job fails (with its
+    job.failed webhook) only when the last run does."""
     run = context.instance.get_run_by_id(context.run_id)
-    job_id = run.tags.get(JOB_ID_TAG) if run else None
+    job_id = (run.tags.get(JOB_ID_TAG) or run.tags.get(PARTITION_TAG)) if run else None
     if run is not None and attempts_left(run.tags):
         context.log.warning(f"{context.op.name} failed; run attempt {run.tags.get(ATTEMPT_TAG)} "
                             f"of {run.tags.get(MAX_ATTEMPTS_TAG)}: the job_reconciler re-executes it")  # fmt: skip
         return
     if job_id:
         error = f"{context.op.name} failed: {context.op_exception!r}" if context.op_exception else "run failed"
-        context.resources.app_db.tracker.fail(job_id, error)
+        context.resources.app_db.tracker.note_failure(job_id, error)
 
 
 @dg.job(name=JOB_NAME, partitions_def=generation_jobs_partitions, hooks={mark_job_failed}, executor_def=symage_executor)

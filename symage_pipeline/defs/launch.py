@@ -25,7 +25,6 @@ from symage_pipeline.defs.names import (
     LOCATION_NAME,
     PARTITION_TAG,
     PARTITIONS_NAME,
-    RETRYING,
     TABULAR_JOB_NAME,
     attempts_left,
     run_tags,
@@ -55,9 +54,6 @@ class RunSubmitter(ABC):
     def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str:
         """Start (or enqueue) the run for a job; returns the Dagster run id."""
 
-    @abstractmethod
-    def run_status(self, run_id: str) -> str | None: ...
-
     def cancel(self, run_id: str) -> None:  # noqa: B027 - optional hook
         """Dequeue (or stop) a run whose job was canceled before it started. In-process runs need
         nothing: their plan step sees the canceled job and ends the run."""
@@ -83,15 +79,6 @@ class _InstanceMixin:
             home = write_dagster_home(self.settings)
             self._instance = DagsterInstance.from_config(str(home))
         return self._instance
-
-    def run_status(self, run_id: str) -> str | None:
-        """The run's status; RETRYING for a failed run the job_reconciler will re-execute."""
-        run = self.instance.get_run_by_id(run_id)
-        if run is None:
-            return None
-        if run.status.value == "FAILURE" and attempts_left(run.tags):
-            return RETRYING
-        return run.status.value
 
     def health(self) -> dict[str, Any]:
         self.instance.get_runs(limit=1)
@@ -285,15 +272,22 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
             raise
         if not result.success and not attempts_left(result.dagster_run.tags):
             # A step whose process died never ran its failure hook: the run's end ends the job.
-            self._fail(job_id, f"Dagster run {result.run_id} failed")
+            self._fail(job_id, f"Dagster run {result.run_id} failed", run=result.dagster_run)
         return result
 
-    def _fail(self, job_id: str, error: str) -> None:
+    def _fail(self, job_id: str, error: str, run: Any = None) -> None:
+        """No-op once the job has ended (its failure hook ran); else as the hook would."""
         from symage_pipeline.app.db import Database
         from symage_pipeline.app.records import JobTracker
+        from symage_pipeline.catalog import load_catalog
+        from symage_pipeline.defs.generate import end_failed_job
 
         db = Database(self.settings.resolved_database_url, run_migrations=False)
-        JobTracker(db, self.settings.retention).fail(job_id, error)  # no-op once the job has ended
+        tracker = JobTracker(db, self.settings.retention)
+        if run is None:
+            tracker.fail(job_id, error)
+        else:
+            end_failed_job(job_id, run, tracker, load_catalog(), self.settings.open_store(), error)
         db.dispose()
 
     def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str:
@@ -328,9 +322,6 @@ class RoutingSubmitter(RunSubmitter):
             small = spec.documents_total <= self.settings.fast_lane_max_documents
         lane = self.fast if small else self.queued
         return lane.submit(job_id, spec, user_id=user_id)
-
-    def run_status(self, run_id: str) -> str | None:
-        return self.queued.run_status(run_id)
 
     def cancel(self, run_id: str) -> None:
         self.queued.cancel(run_id)

@@ -9,7 +9,6 @@ JOB_ID_TAG = "symage/job_id"
 PARTITION_TAG = "dagster/partition"
 ATTEMPT_TAG = "symage/attempt"  # 1 for a job's first run, n for its (n-1)th re-execution
 MAX_ATTEMPTS_TAG = "symage/max_attempts"
-RETRYING = "RETRYING"  # a failed run with attempts left: not the end of its job
 
 
 PARTITION_SET_TAG = "dagster/partition_set"

@@ -55,3 +55,30 @@ def test_the_expiry_schedule_runs_only_when_a_job_is_due(tmp_path, monkeypatch) 
         db.dispose()
     finally:
         get_settings.cache_clear()
+
+
+def test_the_launchpads_default_config_makes_a_job_for_the_chosen_partition(settings) -> None:
+    """Launching from the UI with nothing typed in: the partition the operator picked or added
+    becomes a job of the `dagster-ui` account (no credits), tracked and bundled like any other."""
+    import dagster as dg
+
+    from symage_pipeline.app.db import Database
+    from symage_pipeline.app.records import JobTracker
+    from symage_pipeline.defs.instance import prepare_instance
+    from symage_pipeline.defs.resources import job_resources
+    from symage_pipeline.keys import dataset_key
+
+    job = defs.resolve_job_def("generate_documents")
+    # an empty launchpad is a valid config: ten typed W-2s for the partition, in one process
+    resolved = dg.validate_run_config(job, {})
+    assert "in_process" in resolved["execution"]["symage_executor"]
+    assert resolved["ops"]["plan"]["config"]["spec"]["quantity"] == 10
+    Database(settings.resolved_database_url)  # migrated, as symage up does
+    with dg.DagsterInstance.from_config(str(prepare_instance(settings))) as instance:
+        instance.add_dynamic_partitions("generation_jobs", ["ui-made-1"])
+        result = job.execute_in_process(instance=instance, partition_key="ui-made-1",
+                                        resources=job_resources(settings))  # fmt: skip
+        assert result.success
+    made = JobTracker(Database(settings.resolved_database_url, run_migrations=False)).get("ui-made-1")
+    assert (made.user_id, made.status, made.documents_total, made.credits_charged) == ("dagster-ui", "completed", 10, 0)
+    assert settings.open_store().exists(dataset_key("ui-made-1"))

@@ -21,7 +21,8 @@ BODY = {"form_id": "irs_w2_2025", "quantity": 30, "seed": 4, "output_formats": [
 
 class QueuedLikeSubmitter(InProcessRunSubmitter):
     """Runs as the run worker of a queued run does: `execute_job` with step outputs stored by the
-    filesystem IO manager, so a later run can re-execute from failure."""
+    filesystem IO manager, so a later run can re-execute from failure; a failed run's job is ended
+    as the job_reconciler would end it."""
 
     def submit(self, job_id, spec, *, user_id=""):  # type: ignore[no-untyped-def]
         self.instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
@@ -29,6 +30,8 @@ class QueuedLikeSubmitter(InProcessRunSubmitter):
         config = run_config(job_id, spec, plan, resources=self.settings)
         result = dg.execute_job(self.job(), self.instance, run_config=config.to_config_dict(),
                                 tags=job_tags(job_id, spec, user_id))  # fmt: skip
+        if not result.success:  # what the job_reconciler does when it sees the run failed
+            self._fail(job_id, "run failed", run=result.dagster_run)
         return result.run_id
 
     @staticmethod

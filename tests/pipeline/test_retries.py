@@ -1,9 +1,13 @@
 """Transient failures are Dagster's to retry: a chunk whose step fails once is re-run by its
 RetryPolicy and the job completes with the same bytes and the same charge as a run without the
-failure; a chunk that keeps failing fails the job after its last attempt, refunding what was not
-made. The failure is injected with the test-only SYMAGE_TEST_FAIL_STEP."""
+failure; a chunk that keeps failing fails the job after its last attempt: what the chunks before it
+made is bundled, downloadable and charged, and the rest refunded. The failure is injected with the
+test-only SYMAGE_TEST_FAIL_STEP."""
 
 from __future__ import annotations
+
+import io
+import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
@@ -58,7 +62,7 @@ def test_a_chunk_that_fails_once_is_retried_to_the_same_bytes(api: Api, monkeypa
     assert not any(kind == "STEP_FAILURE" for kind, _ in events)
 
 
-def test_a_chunk_that_keeps_failing_fails_the_job_and_refunds_the_rest(api: Api, monkeypatch) -> None:
+def test_a_chunk_that_keeps_failing_fails_the_job_with_a_partial_dataset(api: Api, monkeypatch) -> None:
     key = api.key("retry")
     monkeypatch.setenv(INJECT_FAILURE_ENV, "render:1:always")
     job, _ = run(api, key)
@@ -66,6 +70,15 @@ def test_a_chunk_that_keeps_failing_fails_the_job_and_refunds_the_rest(api: Api,
     events = step_events(api, job["job_id"])
     retries = [kind for kind, step in events if step == "render[chunk_00001]" and kind == "STEP_UP_FOR_RETRY"]
     assert len(retries) == 2  # three attempts in all
-    # the failed chunk's reported progress was taken back: only the other chunks count
-    assert job["documents_completed"] <= 20
-    assert job["credits_charged"] < job["credits_required"]
+    # what the chunks before the failed one made is a partial dataset, and is what is charged
+    assert job["documents_completed"] == 10
+    assert job["credits_charged"] == job["credits_required"] * 10 // 30
+    auth = api.auth(key)
+    dataset = api.client.get(f"/api/v1/jobs/{job['job_id']}/download/dataset", headers=auth)
+    assert dataset.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(dataset.content)).namelist()
+    assert sum(n.endswith(".pdf") for n in names) == 10
+    manifest = api.client.get(f"/api/v1/jobs/{job['job_id']}/dataset/manifest", headers=auth).json()
+    assert manifest["dataset"]["size_bytes"] == len(dataset.content)
+    flat = api.client.get(f"/api/v1/jobs/{job['job_id']}/download/json", headers=auth).json()
+    assert len(flat) == 10
