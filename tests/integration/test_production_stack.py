@@ -7,13 +7,9 @@ receiver gets the signed webhook."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import zipfile
-from pathlib import Path
+from contextlib import closing
 
 import boto3
 import httpx
@@ -22,8 +18,8 @@ from sqlalchemy import create_engine, text
 from symagedocs import Client
 
 from tests.conftest import ADMIN_TOKEN, INTERNAL_TOKEN, pg_database
-from tests.helpers import Receiver, free_port, moto_s3_server
-from tests.integration.test_up import _wait_up
+from tests.helpers import Receiver, moto_s3_server
+from tests.integration.stack import own_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -43,24 +39,14 @@ def test_a_job_on_postgres_and_s3_end_to_end(tmp_path) -> None:
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
                           aws_secret_access_key="test")  # fmt: skip
         s3.create_bucket(Bucket=BUCKET)
-        port = free_port()
-        env = {**os.environ, **aws,
-               "SYMAGE_DATA_DIR": str(tmp_path / "data"), "SYMAGE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-               "SYMAGE_DATABASE_URL": app_db, "SYMAGE_DAGSTER_POSTGRES_URL": _plain(dagster_db),
-               "SYMAGE_STORAGE_URL": f"s3://{BUCKET}/prod", "SYMAGE_S3_ENDPOINT_URL": endpoint,
-               "SYMAGE_ADMIN_TOKEN": ADMIN_TOKEN, "SYMAGE_INTERNAL_TOKEN": INTERNAL_TOKEN,
-               "SYMAGE_ALLOW_PRIVATE_WEBHOOKS": "true"}  # fmt: skip
-        env.pop("SYMAGE_CODE_SERVER_PORT", None)
-        symage = str(Path(sys.executable).parent / "symage")
-        log = tmp_path / "up.log"
-        up = subprocess.Popen([symage, "up", "--no-ui", "--port", str(port)], env=env, stdout=log.open("wb"),
-                              stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-        receiver = Receiver()
-        try:
-            _wait_up(up, port, log)
-            key = subprocess.run([symage, "accounts", "create-key", "prod-user"], env=env, check=True,
-                                 capture_output=True, text=True).stdout.strip()  # fmt: skip
-            client = Client(api_key=key, base_url=f"http://127.0.0.1:{port}")
+        settings = {**aws,
+                    "SYMAGE_DATABASE_URL": app_db, "SYMAGE_DAGSTER_POSTGRES_URL": _plain(dagster_db),
+                    "SYMAGE_STORAGE_URL": f"s3://{BUCKET}/prod", "SYMAGE_S3_ENDPOINT_URL": endpoint,
+                    "SYMAGE_ADMIN_TOKEN": ADMIN_TOKEN, "SYMAGE_INTERNAL_TOKEN": INTERNAL_TOKEN,
+                    "SYMAGE_ALLOW_PRIVATE_WEBHOOKS": "true"}  # fmt: skip
+        with closing(Receiver()) as receiver, own_stack(tmp_path, settings, user="prod-user") as stack:
+            key = stack.key
+            client = Client(api_key=key, base_url=stack.root)
             hook = client.webhooks.create(url=receiver.url, events=["job.completed"])
 
             queued = client.generate.create("irs_w2_2025", quantity=30, seed=4, output_formats=["pdf_typed"])
@@ -70,7 +56,7 @@ def test_a_job_on_postgres_and_s3_end_to_end(tmp_path) -> None:
                 assert done.status == "completed", done
 
             # the dataset and per-item files come straight from S3, by presigned URL
-            items = httpx.get(f"http://127.0.0.1:{port}/api/v1/jobs/{queued.job_id}/items?limit=100",
+            items = httpx.get(f"{stack.base}/jobs/{queued.job_id}/items?limit=100",
                               headers={"Authorization": f"Bearer {key}"}).json()["data"]  # fmt: skip
             assert len(items) == 30
             url = items[0]["files"][0]["url"]
@@ -110,10 +96,3 @@ def test_a_job_on_postgres_and_s3_end_to_end(tmp_path) -> None:
                 assert time.monotonic() < deadline, sorted({k.split("/")[2] for k in keys if k.count("/") > 2})
                 time.sleep(1)
                 keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="prod/dagster/").get("Contents", [])]
-        finally:
-            receiver.close()
-            up.send_signal(signal.SIGTERM)
-            try:
-                up.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(up.pid, signal.SIGKILL)

@@ -6,12 +6,7 @@ injected by the test-only SYMAGE_TEST_FAIL_STEP into every attempt of the first 
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,7 +14,7 @@ import pytest
 from symage_pipeline.defs.generate import INJECT_FAILURE_ENV
 from tests.conftest import Api
 from tests.helpers import free_port
-from tests.integration.test_up import _wait_up
+from tests.integration.stack import own_stack
 
 pytestmark = pytest.mark.integration
 
@@ -34,21 +29,10 @@ def test_a_failed_run_is_re_executed_from_failure_and_its_job_completes(tmp_path
     clean_job = api.wait(key, created["job_id"], timeout=120)
     clean = api.client.get(f"/api/v1/jobs/{created['job_id']}/download/dataset", headers=api.auth(key)).content
 
-    data_dir, port = tmp_path / "data", free_port()
-    env = {**os.environ, "SYMAGE_DATA_DIR": str(data_dir), "SYMAGE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           INJECT_FAILURE_ENV: "render:1:first-run", "SYMAGE_RUN_ATTEMPTS": "2",
-           "SYMAGE_ALLOW_PRIVATE_WEBHOOKS": "true"}  # fmt: skip
-    env.pop("SYMAGE_CODE_SERVER_PORT", None)
-    symage = str(Path(sys.executable).parent / "symage")
-    log = tmp_path / "up.log"
-    up = subprocess.Popen([symage, "up", "--no-ui", "--port", str(port)], env=env, stdout=log.open("wb"),
-                          stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    try:
-        _wait_up(up, port, log)
-        user_key = subprocess.run([symage, "accounts", "create-key", "u"], env=env, check=True,
-                                  capture_output=True, text=True).stdout.strip()  # fmt: skip
-        auth = {"Authorization": f"Bearer {user_key}"}
-        base = f"http://127.0.0.1:{port}/api/v1"
+    settings = {INJECT_FAILURE_ENV: "render:1:first-run", "SYMAGE_RUN_ATTEMPTS": "2",
+                "SYMAGE_ALLOW_PRIVATE_WEBHOOKS": "true"}  # fmt: skip
+    with own_stack(tmp_path, settings) as stack:
+        auth, base, data_dir = stack.auth, stack.base, stack.data_dir
         subscription = {"url": f"http://127.0.0.1:{free_port()}/hook", "events": ["job.completed", "job.failed"]}
         hook = httpx.post(f"{base}/webhooks", headers=auth, json=subscription).json()["data"]
         job_id = httpx.post(f"{base}/generate", json=BODY, headers=auth).json()["data"]["job_id"]
@@ -77,9 +61,3 @@ def test_a_failed_run_is_re_executed_from_failure_and_its_job_completes(tmp_path
         # the job failed no one: only its completion was queued for the account's webhook
         deliveries = httpx.get(f"{base}/webhooks/{hook['webhook_id']}/deliveries", headers=auth).json()["data"]
         assert [d["event"] for d in deliveries] == ["job.completed"]
-    finally:
-        up.send_signal(signal.SIGTERM)
-        try:
-            up.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)

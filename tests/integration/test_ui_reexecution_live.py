@@ -5,20 +5,14 @@ queued. Through `symage up` with one run attempt, so the sensor leaves the faile
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 import yaml
 
 from symage_pipeline.defs.generate import INJECT_FAILURE_ENV
-from tests.helpers import free_port
-from tests.integration.test_up import _wait_up
+from tests.integration.stack import own_stack
 
 pytestmark = pytest.mark.integration
 
@@ -48,19 +42,9 @@ def test_the_ui_re_execution_of_a_failed_run_completes_its_job(tmp_path) -> None
     from dagster._core.workspace.load_target import GrpcServerTarget
     from dagster_graphql.test.utils import execute_dagster_graphql
 
-    data_dir, port = tmp_path / "data", free_port()
-    env = {**os.environ, "SYMAGE_DATA_DIR": str(data_dir), "SYMAGE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           INJECT_FAILURE_ENV: "render:1:first-run", "SYMAGE_RUN_ATTEMPTS": "1"}  # fmt: skip
-    env.pop("SYMAGE_CODE_SERVER_PORT", None)
-    symage = str(Path(sys.executable).parent / "symage")
-    log = tmp_path / "up.log"
-    up = subprocess.Popen([symage, "up", "--no-ui", "--port", str(port)], env=env, stdout=log.open("wb"),
-                          stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    try:
-        _wait_up(up, port, log)
-        key = subprocess.run([symage, "accounts", "create-key", "u"], env=env, check=True, capture_output=True,
-                             text=True).stdout.strip()  # fmt: skip
-        auth, base = {"Authorization": f"Bearer {key}"}, f"http://127.0.0.1:{port}/api/v1"
+    settings = {INJECT_FAILURE_ENV: "render:1:first-run", "SYMAGE_RUN_ATTEMPTS": "1"}
+    with own_stack(tmp_path, settings) as stack:
+        auth, base, data_dir = stack.auth, stack.base, stack.data_dir
         created = httpx.post(f"{base}/generate", json=BODY, headers=auth).json()["data"]
         failed = _wait(base, auth, created["job_id"], ("completed", "failed"))
         assert failed["status"] == "failed" and "injected failure" in failed["error"]
@@ -91,9 +75,3 @@ def test_the_ui_re_execution_of_a_failed_run_completes_its_job(tmp_path) -> None
         assert manifest["dataset"].get("documents", 300) == 300
         balance = httpx.get(f"{base}/account/balance", headers=auth).json()["data"]
         assert balance["credits_allocated"] == created["credits_required"]
-    finally:
-        up.send_signal(signal.SIGTERM)
-        try:
-            up.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)
