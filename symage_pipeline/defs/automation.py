@@ -15,14 +15,15 @@ from symage_pipeline.app.records import JobTracker, due_for_expiry, mark_expired
 from symage_pipeline.app.recovery import DEAD, MISSING, RunView, recovery_actions
 from symage_pipeline.app.webhooks import send_due
 from symage_pipeline.catalog import Catalog, load_catalog
-from symage_pipeline.defs.execution import plan_execution
-from symage_pipeline.defs.generate import end_failed_job, generate_documents, run_config
-from symage_pipeline.defs.launch import DagsterRunSubmitter, job_tags
+from symage_pipeline.defs.generate import end_failed_job, generate_documents
+from symage_pipeline.defs.launch import DagsterRunSubmitter, job_run_config, job_tags
 from symage_pipeline.defs.names import ATTEMPT_TAG, MAX_ATTEMPTS_TAG, PARTITIONS_NAME
 from symage_pipeline.defs.resources import AppDatabaseResource, ArtifactStoreResource
-from symage_pipeline.defs.tabular import generate_tabular, tabular_run_config
+from symage_pipeline.defs.tabular import generate_tabular
 from symage_pipeline.keys import job_prefix
 from symage_pipeline.settings import Settings, get_settings
+from symage_pipeline.spec import GenerationSpec
+from symage_pipeline.tabular.spec import TabularSpec
 
 WEBHOOK_TICK_SECONDS = 5  # retries are due after 10 s, 60 s, 300 s: a 5 s tick keeps them on time
 LANE_GRACE_SECONDS = 60
@@ -142,10 +143,8 @@ def _submitter(settings: Settings) -> DagsterRunSubmitter:
     return _submitters[where]
 
 
-def _fresh_run_config(job: Job, settings: Settings) -> dict:
-    if job.kind == "tabular":
-        return tabular_run_config(job.job_id, job.table_spec).to_config_dict()
-    return run_config(job.job_id, job.spec, plan_execution(job.spec, settings)).to_config_dict()
+def _spec(job: Job) -> GenerationSpec | TabularSpec:
+    return job.table_spec if job.kind == "tabular" else job.spec
 
 
 @dg.sensor(
@@ -193,7 +192,7 @@ def job_reconciler(context: dg.SensorEvaluationContext):  # type: ignore[no-unty
             # an output recorded for a step that never finished (re-executing it from failure then
             # fails to load that input): run every step again, the same request makes the same bytes.
             from_failure = parent is not None and parent.remote_job_origin and views[run_id].state != DEAD
-            config = None if from_failure else _fresh_run_config(job, settings)
+            config = None if from_failure else job_run_config(job.job_id, _spec(job), settings)[1]
             new_run = _submitter(settings).reexecute(run_id, attempt=recovery.attempt, run_config=config)
             if from_failure:  # a failed step takes its progress back; the chunks that succeeded stay done
                 tracker.resume(job.job_id, run_id=new_run)
@@ -203,14 +202,14 @@ def job_reconciler(context: dg.SensorEvaluationContext):  # type: ignore[no-unty
             done.append(f"re-executed {job.job_id} (attempt {recovery.attempt})")
             continue
         instance.add_dynamic_partitions(PARTITIONS_NAME, [job.job_id])
-        spec = job.table_spec if job.kind == "tabular" else job.spec
-        name = generate_tabular.name if job.kind == "tabular" else generate_documents.name
+        spec = _spec(job)
+        name, config = job_run_config(job.job_id, spec, settings)
         context.log.info(f"resubmitting {job.job_id}: {recovery.reason}")
         yield dg.RunRequest(
             run_key=f"recover-{job.job_id}",  # at most one recovery run per job
             job_name=name,
             partition_key=job.job_id,
-            run_config=_fresh_run_config(job, settings),
+            run_config=config,
             tags={
                 **job_tags(job.job_id, spec, job.user_id, max_attempts=settings.run_attempts),
                 "symage/recovered": "true",

@@ -49,6 +49,17 @@ def job_tags(
                     formats=",".join(spec.output_formats), **attempts)  # fmt: skip
 
 
+def job_run_config(job_id: str, spec: GenerationSpec | TabularSpec, settings: Settings) -> tuple[str, dict]:
+    """The Dagster job and run config of a job's run, as every path that starts one from nothing
+    builds it (the queue, the job_reconciler's resubmissions and full re-runs)."""
+    from symage_pipeline.defs.generate import run_config
+    from symage_pipeline.defs.tabular import tabular_run_config
+
+    if isinstance(spec, TabularSpec):
+        return TABULAR_JOB_NAME, tabular_run_config(job_id, spec).to_config_dict()
+    return JOB_NAME, run_config(job_id, spec, plan_execution(spec, settings)).to_config_dict()
+
+
 class RunSubmitter(ABC):
     @abstractmethod
     def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str:
@@ -117,13 +128,7 @@ class DagsterRunSubmitter(_InstanceMixin, RunSubmitter):
             return self._workspace.create_request_context()
 
     def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str:
-        from symage_pipeline.defs.generate import run_config
-        from symage_pipeline.defs.tabular import tabular_run_config
-
-        if isinstance(spec, TabularSpec):
-            job_name, config = TABULAR_JOB_NAME, tabular_run_config(job_id, spec).to_config_dict()
-        else:
-            job_name, config = JOB_NAME, run_config(job_id, spec, plan_execution(spec, self.settings)).to_config_dict()
+        job_name, config = job_run_config(job_id, spec, self.settings)
         instance = self.instance
         instance.add_dynamic_partitions(PARTITIONS_NAME, [job_id])
         context = self._request_context()
