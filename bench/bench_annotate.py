@@ -98,7 +98,7 @@ def package(n: int, form_id: str, formats: tuple[str, ...], root: Path, shard_si
     store = LocalStore(root)
     start = time.perf_counter()
     for chunk in pipeline.plan_chunks("big", spec, 500):
-        pipeline.render_and_annotate(catalog, store, chunk, pipeline.fill(chunk, catalog, pipeline.identities(chunk)))
+        pipeline.make_chunk(catalog, store, chunk)
     print(f"rendered {n} items in {time.perf_counter() - start:.0f} s")
     cmd = [sys.executable, __file__, "--bundle-only", str(root), "--n", str(n), "--form", form_id]
     cmd += ["--formats", ",".join(formats), "--shard-size", str(shard_size)]

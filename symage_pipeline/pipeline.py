@@ -1,26 +1,37 @@
-"""The per-chunk functions the ops call: identities → coherence → render → annotate, as plain functions.
+"""The per-chunk work the run's steps call: identities → coherence → render → annotate, streamed.
 
-The Dagster ops (`defs/generate.py`) are thin wrappers around these. Everything item *i* needs is a
-function of the spec and *i*, so a chunk can be remade alone, anywhere, to the same bytes. Each
-stage belongs to its own library (coherence, render, annotate); this module only joins them and
-writes what they return to the artifact store under `keys.file_key`.
+The Dagster op (`defs/generate.py`) is a thin wrapper around `make_chunk`. Everything item *i*
+needs is a function of the spec and *i*, so a chunk can be remade alone, anywhere, to the same
+bytes. Each stage belongs to its own library (coherence, render, annotate); this module only joins
+them, a batch of `PROGRESS_EVERY` items at a time, and writes what they return to the artifact
+store under `keys.file_key` and into the chunk's zip part.
+
+Why one step per chunk, streamed: a multiprocess step costs ~0.6 s to start and the four stages
+were four steps whose outputs (every rendered document of the chunk) went through the IO manager;
+streamed in batches, a step's memory is one batch whatever the chunk's size, so a chunk can be as
+large as the job needs (docs/decisions/dagster-overhead.md).
 """
 
 from __future__ import annotations
 
+import time
+import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from typing import Any
 
 from symage_pipeline import annotate, coherence, render
-from symage_pipeline.bundle.parts import part_path, write_part
+from symage_pipeline.annotate.outputs import WORK_DIR
+from symage_pipeline.bundle.parts import part_path, zip_entry
 from symage_pipeline.catalog import Catalog
-from symage_pipeline.document import FilledDocument, OutputFile, RenderedSurface
+from symage_pipeline.document import FilledDocument, OutputFile
 from symage_pipeline.keys import file_key
 from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import ArtifactStore
 
-PROGRESS_EVERY = 25  # documents between progress reports: ~1 ms of DB work per report
+PROGRESS_EVERY = 25  # items between progress reports and cancel checks: ~1 ms of DB work per report
+STAGES = ("identities", "coherence", "render", "annotate", "write")
 
 
 @dataclass(frozen=True)
@@ -40,28 +51,12 @@ class Chunk:
 
 
 @dataclass(frozen=True)
-class RenderedDocument:
-    doc: FilledDocument
-    surfaces: dict[str, RenderedSurface]
-
-
-@dataclass(frozen=True)
-class RenderedChunk:
-    """What `render` hands `annotate`: every document's surfaces with their word boxes (PDF and
-    page-image files are already in the store)."""
-
-    chunk: Chunk
-    documents: tuple[RenderedDocument, ...]
-    files: int
-    bytes_written: int
-
-
-@dataclass(frozen=True)
 class ChunkResult:
     chunk: Chunk
     documents: int
     files: int
     bytes_written: int
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage, for the step's metadata
 
 
 def plan_chunks(job_id: str, spec: GenerationSpec, chunk_size: int, shard_size: int = 0) -> list[Chunk]:
@@ -79,75 +74,70 @@ def fill(chunk: Chunk, catalog: Catalog, people: Sequence[Any]) -> list[FilledDo
     return coherence.fill_documents(chunk.spec, catalog, chunk.start, people)
 
 
-def _write(store: ArtifactStore, job_id: str, outputs: Sequence[OutputFile]) -> tuple[int, int]:
-    written = 0
-    for path, data in outputs:
-        store.put_bytes(file_key(job_id, path), data)
-        written += len(data)
-    return len(outputs), written
+class _Sink:
+    """Where a chunk's files go: each to the store (items are served and presigned one by one) and
+    each dataset file, deflated here, into the chunk's zip part, which the bundle copies without
+    recompressing. The part is renamed into place (uploaded) only when the chunk ends, so its
+    existence means the chunk's items are all made (`items_annotated`)."""
+
+    def __init__(self, store: ArtifactStore, chunk: Chunk, stack: ExitStack) -> None:
+        self.store, self.job_id = store, chunk.job_id
+        sink = stack.enter_context(store.open_write(file_key(chunk.job_id, part_path(chunk.index))))
+        self.part = stack.enter_context(zipfile.ZipFile(sink, "w"))
+        self.files = self.bytes = 0
+
+    def write(self, outputs: Sequence[OutputFile]) -> None:
+        for path, data in outputs:
+            self.store.put_bytes(file_key(self.job_id, path), data)
+            if not path.startswith(f"{WORK_DIR}/"):
+                self.part.writestr(zip_entry(path), data)
+            self.files += 1
+            self.bytes += len(data)
 
 
-def _render_batch(
-    catalog: Catalog, store: ArtifactStore, chunk: Chunk, docs: Sequence[FilledDocument]
-) -> tuple[list[RenderedDocument], int, int]:
-    rendered, files, written = [], 0, 0
-    for doc in docs:
-        surfaces = render.render_document(catalog.get(doc.form_id), doc, chunk.spec)
-        batch_files, batch_bytes = _write(store, chunk.job_id, render.surface_files(doc, surfaces))
-        rendered.append(RenderedDocument(doc, surfaces))
-        files, written = files + batch_files, written + batch_bytes
-    return rendered, files, written
-
-
-def render_chunk(
+def make_chunk(
     catalog: Catalog,
     store: ArtifactStore,
     chunk: Chunk,
-    documents: Sequence[FilledDocument],
+    *,
     on_progress: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> RenderedChunk:
-    """Render every requested surface of each document and store its PDFs and page images, in
-    this process: parallelism is the executor's (`defs/execution.py`), one chunk per step.
+) -> ChunkResult:
+    """Make the chunk's documents a batch at a time: identities, values, every requested surface,
+    labels, into the store and the chunk's part. Only one batch is in memory at once.
 
-    `should_stop` is asked before each batch of `PROGRESS_EVERY` documents (a cancel): the chunk
-    then ends with the documents made so far, a prefix of its items."""
-    rendered: list[RenderedDocument] = []
-    files = written = 0
-    for i in range(0, len(documents), PROGRESS_EVERY):
-        if should_stop and should_stop():
-            break
-        docs, batch_files, batch_bytes = _render_batch(catalog, store, chunk, documents[i : i + PROGRESS_EVERY])
-        rendered.extend(docs)
-        files, written = files + batch_files, written + batch_bytes
-        if on_progress:
-            on_progress(len(docs))
-    return RenderedChunk(chunk, tuple(rendered), files, written)
-
-
-def _annotate_batch(
-    catalog: Catalog, store: ArtifactStore, chunk: Chunk, items: Sequence[RenderedDocument]
-) -> tuple[int, int, list[OutputFile]]:
-    files = written = 0
-    made: list[OutputFile] = []
-    for item in items:
-        outputs = annotate.document_files(catalog.get(item.doc.form_id), item.doc, item.surfaces, chunk.spec)
-        more_files, more_bytes = _write(store, chunk.job_id, outputs)
-        files, written = files + more_files, written + more_bytes
-        made.extend(render.surface_files(item.doc, item.surfaces))
-        made.extend(outputs)
-    return files, written, made
-
-
-def annotate_chunk(catalog: Catalog, store: ArtifactStore, rendered: RenderedChunk) -> ChunkResult:
-    """Labels from the word boxes the renderer placed: ground truth, FUNSD and words for every
-    surface, BIO / COCO / YOLO / Donut / parquet rows on request. The chunk's files are also
-    written as one zip part, deflated here, which the bundle copies without recompressing."""
-    chunk = rendered.chunk
-    files, written, made = _annotate_batch(catalog, store, chunk, rendered.documents)
-    write_part(store, chunk.job_id, chunk.index, sorted(made))
-    files, written = rendered.files + files, rendered.bytes_written + written
-    return ChunkResult(chunk, documents=len(rendered.documents), files=files, bytes_written=written)
+    `should_stop` is asked before each batch (a cancel): the chunk then ends with the documents
+    made so far, a prefix of its items. `on_progress` gets the documents of each finished batch."""
+    seconds = dict.fromkeys(STAGES, 0.0)
+    made = 0
+    with ExitStack() as stack:
+        sink = _Sink(store, chunk, stack)
+        for start in range(chunk.start, chunk.stop, PROGRESS_EVERY):
+            if should_stop and should_stop():
+                break
+            batch = Chunk(chunk.job_id, chunk.index, start, min(start + PROGRESS_EVERY, chunk.stop), chunk.spec)
+            t0 = time.perf_counter()
+            people = identities(batch)
+            t1 = time.perf_counter()
+            documents = fill(batch, catalog, people)
+            seconds["identities"] += t1 - t0
+            seconds["coherence"] += time.perf_counter() - t1
+            for doc in documents:
+                form = catalog.get(doc.form_id)
+                t0 = time.perf_counter()
+                surfaces = render.render_document(form, doc, chunk.spec)
+                t1 = time.perf_counter()
+                labels = annotate.document_files(form, doc, surfaces, chunk.spec)
+                t2 = time.perf_counter()
+                sink.write(render.surface_files(doc, surfaces))
+                sink.write(labels)
+                seconds["render"] += t1 - t0
+                seconds["annotate"] += t2 - t1
+                seconds["write"] += time.perf_counter() - t2
+            made += len(documents)
+            if on_progress:
+                on_progress(len(documents))
+    return ChunkResult(chunk, made, sink.files, sink.bytes, {k: round(v, 3) for k, v in seconds.items()})
 
 
 def items_made(results: Sequence[ChunkResult]) -> int | None:
@@ -177,14 +167,3 @@ def items_annotated(
             break
         made = chunk.stop
     return made
-
-
-def render_and_annotate(
-    catalog: Catalog,
-    store: ArtifactStore,
-    chunk: Chunk,
-    documents: Sequence[FilledDocument],
-    on_progress: Callable[[int], None] | None = None,
-) -> ChunkResult:
-    """`render` then `annotate` in one call: a chunk made outside Dagster (tests, benchmarks)."""
-    return annotate_chunk(catalog, store, render_chunk(catalog, store, chunk, documents, on_progress))

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     # own: Dagster and the app DB each keep an alembic_version table.
     dagster_postgres_url: str | None = None
     # Jobs of at least this many documents fan out on Dagster's multiprocess executor; smaller ones
-    # run in one process: a multiprocess step costs ~2.5 s to start and a chunk is four steps
+    # run in one process: a multiprocess run pays ~3 s for its forkserver and first step
     # (docs/decisions/dagster-overhead.md), so fanning out pays only past a few thousand documents.
     multiprocess_min_documents: int = 5_000
     # Steps that run at once in a multiprocess run: one per core by default. With a Celery broker,
@@ -60,12 +60,15 @@ class Settings(BaseSettings):
     # `celery -A dagster_celery.app worker -Q dagster` and the same SYMAGE_* settings.
     celery_broker_url: str | None = None
     celery_backend_url: str | None = None
-    # Chunks per worker: more balance the load, but each costs four step launches.
+    # Chunks per worker: more balance the load, but each is a step launch (~0.6 s multiprocess).
     steps_per_worker: int = Field(1, ge=1)
-    # A chunk of a one-process run (and the floor of a multiprocess chunk), and the ceiling of a
-    # multiprocess chunk: big enough to pay for its step launches, small enough that memory is flat.
+    # A chunk of a one-process run, and the floor of a multiprocess chunk.
     min_chunk_documents: int = 250
-    max_chunk_documents: int = 2_000
+    # A step streams its chunk a batch at a time, so memory does not grow with the chunk: these
+    # bound the work a failed step redoes and the steps a run has, whatever the quantity
+    # (10,000,000 documents: 200 steps of 50,000).
+    max_chunk_documents: int = Field(50_000, ge=1)
+    max_chunks: int = Field(256, ge=1)
     max_concurrent_runs: int = 2
     # On SIGTERM / Ctrl-C, `symage up` stops the API and the daemon, then waits this long for the
     # runs in progress to finish before stopping them (a stopped run is re-executed at the next

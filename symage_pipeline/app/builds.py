@@ -114,8 +114,7 @@ def build_version(
     store.delete_prefix(target)
     results = []
     for chunk in pipeline.plan_chunks(work, build.spec, max(1, chunk_size // len(build.spec.form_ids))):
-        documents = pipeline.fill(chunk, catalog, pipeline.identities(chunk))
-        results.append(pipeline.render_and_annotate(catalog, store, chunk, documents, on_progress))
+        results.append(pipeline.make_chunk(catalog, store, chunk, on_progress=on_progress))
     info = build_dataset(build.spec, catalog, store, work, generated_at=datetime.now(UTC), created_via="schedule")
     source = job_prefix(work)
     size = 0

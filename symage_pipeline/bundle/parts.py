@@ -17,12 +17,11 @@ import shutil
 import struct
 import tempfile
 import zipfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
 from symage_pipeline.annotate.outputs import WORK_DIR
-from symage_pipeline.keys import file_key, files_prefix
+from symage_pipeline.keys import files_prefix
 from symage_pipeline.storage import ArtifactStore, LocalStore
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -43,14 +42,6 @@ def zip_entry(name: str) -> zipfile.ZipInfo:
 
 def part_path(chunk_index: int) -> str:
     return f"{PARTS_DIR}/chunk_{chunk_index:05d}.zip"
-
-
-def write_part(store: ArtifactStore, job_id: str, chunk_index: int, files: Iterable[tuple[str, bytes]]) -> None:
-    """The chunk's dataset files (not its work-area files) as one zip in the job's work area."""
-    with store.open_write(file_key(job_id, part_path(chunk_index))) as sink, zipfile.ZipFile(sink, "w") as part:
-        for path, data in files:
-            if not path.startswith(f"{WORK_DIR}/"):
-                part.writestr(zip_entry(path), data)
 
 
 def copy_member(archive: zipfile.ZipFile, source: BinaryIO, info: zipfile.ZipInfo) -> None:

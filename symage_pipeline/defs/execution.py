@@ -45,21 +45,26 @@ class ExecutionPlan:
         return {"in_process": {}}
 
 
+def chunk_documents(documents: int, workers: int, settings: Settings) -> int:
+    """Documents per chunk of a run that fans out: `settings.steps_per_worker` chunks per worker
+    (each a step launch, ~0.6 s), more only to keep a chunk under `max_chunk_documents` (the work
+    a failed step redoes), and never more than `max_chunks` steps, whatever the quantity."""
+    chunks = max(workers * settings.steps_per_worker, math.ceil(documents / settings.max_chunk_documents))
+    chunks = min(chunks, settings.max_chunks)
+    return max(math.ceil(documents / chunks), settings.min_chunk_documents)
+
+
 def plan_execution(spec: GenerationSpec, settings: Settings) -> ExecutionPlan:
-    """One process below `settings.multiprocess_min_documents`; from there, `settings.workers`
-    steps at once, each worker given `settings.steps_per_worker` chunks of at most
-    `settings.max_chunk_documents` documents, so memory per step stays flat whatever the quantity."""
+    """One process below `settings.multiprocess_min_documents`, in chunks of `min_chunk_documents`
+    (a step costs ~30 ms there); from there, `settings.workers` steps at once over a number of
+    chunks that does not grow with the quantity (`chunk_documents`). A step streams its chunk a
+    batch at a time (`pipeline.make_chunk`), so memory per step is flat whatever the chunk's size."""
     documents, forms = spec.documents_total, len(spec.form_ids)
     workers = settings.workers if documents >= settings.multiprocess_min_documents else 1
     if workers > 1:
-        # Few large steps: each costs ~2.5 s to launch.
-        per_chunk = math.ceil(documents / (workers * settings.steps_per_worker))
-        per_chunk = min(max(per_chunk, settings.min_chunk_documents), settings.max_chunk_documents)
+        per_chunk = chunk_documents(documents, workers, settings)
     else:
-        # In one process a step costs ~30 ms, and a chunk's rendered documents stay in memory until
-        # its annotate step: small chunks keep that (and the garbage collector's work) flat. 2,000
-        # typed W-2 took 26 s in chunks of 250, 38 s in one chunk of 2,000.
-        per_chunk = settings.min_chunk_documents
+        per_chunk = max(settings.min_chunk_documents, math.ceil(documents / settings.max_chunks))
     return ExecutionPlan(
         max(1, per_chunk // forms),
         workers,

@@ -1,6 +1,8 @@
-"""The `generate_documents` job: plan → (identities → coherence → render → annotate) per chunk → bundle → notify.
+"""The `generate_documents` job: plan → make_chunk per chunk → bundle → notify.
 
-Ops are thin: each calls one function of `symage_pipeline.pipeline` or `bundle`. The run's config
+Ops are thin: each calls one function of `symage_pipeline.pipeline` or `bundle`. A chunk is one step
+that streams identities → coherence → render → annotate (`pipeline.make_chunk`), so a job has a
+few large steps whatever its size (docs/decisions/dagster-overhead.md). The run's config
 is `GenerateConfig`: the job id, the request as `SpecConfig` (the fields of `spec.GenerationSpec`)
 and the chunking that `defs.execution.plan_execution` chose.
 """
@@ -26,8 +28,7 @@ from symage_pipeline.defs.resources import (
     CatalogResource,
     resource_config,
 )
-from symage_pipeline.document import FilledDocument
-from symage_pipeline.pipeline import Chunk, ChunkResult, RenderedChunk
+from symage_pipeline.pipeline import Chunk, ChunkResult
 from symage_pipeline.settings import Settings
 from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import ArtifactStore
@@ -111,7 +112,7 @@ INJECT_FAILURE_ENV = "SYMAGE_TEST_FAIL_STEP"
 
 
 class InjectedFailure(RuntimeError):
-    """Raised by a step the tests chose (`SYMAGE_TEST_FAIL_STEP=render:1`), on its first attempt."""
+    """Raised by a step the tests chose (`SYMAGE_TEST_FAIL_STEP=make_chunk:1`), on its first attempt."""
 
 
 def _maybe_fail(context: dg.OpExecutionContext, op: str, chunk: Chunk) -> None:
@@ -145,31 +146,16 @@ def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppData
 
 
 @dg.op(retry_policy=CHUNK_RETRY)
-def identities(context: dg.OpExecutionContext, chunk: Chunk) -> tuple[Chunk, list]:
-    _maybe_fail(context, "identities", chunk)
-    return chunk, pipeline.identities(chunk)
-
-
-@dg.op(retry_policy=CHUNK_RETRY)
-def coherence(
-    context: dg.OpExecutionContext, catalog: CatalogResource, people: tuple[Chunk, list]
-) -> tuple[Chunk, list[FilledDocument]]:
-    chunk, persons = people
-    _maybe_fail(context, "coherence", chunk)
-    return chunk, pipeline.fill(chunk, catalog.catalog, persons)
-
-
-@dg.op(retry_policy=CHUNK_RETRY)
-def render(
+def make_chunk(
     context: dg.OpExecutionContext,
     catalog: CatalogResource,
     artifacts: ArtifactStoreResource,
     app_db: AppDatabaseResource,
-    documents: tuple[Chunk, list[FilledDocument]],
-) -> RenderedChunk:
-    """Renders each document's surfaces into the store, reporting progress as it goes. A failed
-    attempt takes back the progress it reported, so a retried chunk is not counted twice."""
-    chunk, docs = documents
+    chunk: Chunk,
+) -> ChunkResult:
+    """Makes the chunk's documents (identities → coherence → render → annotate, a batch at a
+    time), reporting progress as it goes. A failed attempt takes back the progress it reported,
+    so a retried chunk is not counted twice."""
     tracker = app_db.tracker
     tracker.resume(chunk.job_id, run_id=context.run_id)
     reported = 0
@@ -179,15 +165,14 @@ def render(
         tracker.add_progress(chunk.job_id, n)
         reported += n
         if reported == n:  # after the first batch, so a retried chunk has work to redo
-            _maybe_fail(context, "render", chunk)
+            _maybe_fail(context, "make_chunk", chunk)
 
     started = time.perf_counter()
     try:
-        rendered = pipeline.render_chunk(
+        result = pipeline.make_chunk(
             catalog.catalog,
             artifacts.store,
             chunk,
-            docs,
             on_progress=progress,
             should_stop=lambda: tracker.cancel_requested(chunk.job_id),
         )
@@ -197,23 +182,13 @@ def render(
     seconds = time.perf_counter() - started
     context.add_output_metadata(
         {
-            "documents": len(rendered.documents),
-            "docs_per_second": round(len(rendered.documents) / seconds, 1) if seconds else 0.0,
-            "files": rendered.files,
-            "bytes": rendered.bytes_written,
+            "documents": result.documents,
+            "docs_per_second": round(result.documents / seconds, 1) if seconds else 0.0,
+            "files": result.files,
+            "bytes": result.bytes_written,
+            "stage_seconds": result.seconds,
         }
     )
-    return rendered
-
-
-@dg.op(retry_policy=CHUNK_RETRY)
-def annotate(
-    context: dg.OpExecutionContext, catalog: CatalogResource, artifacts: ArtifactStoreResource, rendered: RenderedChunk
-) -> ChunkResult:
-    """Writes every document's ground truth and labels from the word boxes the renderer placed."""
-    _maybe_fail(context, "annotate", rendered.chunk)
-    result = pipeline.annotate_chunk(catalog.catalog, artifacts.store, rendered)
-    context.add_output_metadata({"documents": result.documents, "files": result.files, "bytes": result.bytes_written})
     return result
 
 
@@ -296,5 +271,5 @@ def mark_job_failed(context: dg.HookContext) -> None:
 @dg.job(name=JOB_NAME, partitions_def=generation_jobs_partitions, hooks={mark_job_failed}, executor_def=symage_executor)
 def generate_documents() -> None:
     chunks = plan()
-    results = chunks.map(lambda c: annotate(render(coherence(identities(c)))))
+    results = chunks.map(make_chunk)
     notify(bundle(results.collect()))

@@ -97,7 +97,8 @@ def test_the_job_on_two_celery_workers_makes_the_same_bytes(settings: Settings, 
 
     (run,) = submitter.instance.get_runs(RunsFilter(tags={"dagster/partition": job["job_id"]}))
     assert "celery" in run.run_config["execution"]["config"]
-    chunks = {s.step_key for s in submitter.instance.get_run_step_stats(run.run_id) if s.step_key.startswith("render[")}
+    stats = submitter.instance.get_run_step_stats(run.run_id)
+    chunks = {s.step_key for s in stats if s.step_key.startswith("make_chunk[")}
     assert len(chunks) == 4  # two workers x two chunks each
     # both workers ran steps: the run's engine events name the Celery worker of each step
     ran_on = {

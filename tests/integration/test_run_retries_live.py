@@ -29,7 +29,7 @@ def test_a_failed_run_is_re_executed_from_failure_and_its_job_completes(tmp_path
     clean_job = api.wait(key, created["job_id"], timeout=120)
     clean = api.client.get(f"/api/v1/jobs/{created['job_id']}/download/dataset", headers=api.auth(key)).content
 
-    settings = {INJECT_FAILURE_ENV: "render:1:first-run", "SYMAGE_RUN_ATTEMPTS": "2",
+    settings = {INJECT_FAILURE_ENV: "make_chunk:1:first-run", "SYMAGE_RUN_ATTEMPTS": "2",
                 "SYMAGE_ALLOW_PRIVATE_WEBHOOKS": "true"}  # fmt: skip
     with own_stack(tmp_path, settings) as stack:
         auth, base, data_dir = stack.auth, stack.base, stack.data_dir
@@ -57,7 +57,7 @@ def test_a_failed_run_is_re_executed_from_failure_and_its_job_completes(tmp_path
         assert second.tags["symage/user_id"] == "u" and second.tags["dagster/partition_set"]
         # from failure: the chunk that succeeded in the first run was not rendered again
         redone = {s.step_key for s in instance.get_run_step_stats(second.run_id)}
-        assert "render[chunk_00001]" in redone and "render[chunk_00000]" not in redone
+        assert "make_chunk[chunk_00001]" in redone and "make_chunk[chunk_00000]" not in redone
         # the job failed no one: only its completion was queued for the account's webhook
         deliveries = httpx.get(f"{base}/webhooks/{hook['webhook_id']}/deliveries", headers=auth).json()["data"]
         assert [d["event"] for d in deliveries] == ["job.completed"]

@@ -91,11 +91,11 @@ def test_dagster_records_the_run_under_the_job_partition(client: Client, live_st
     assert by_partition[job.job_id] == DagsterRunStatus.SUCCESS
     assert run.tags[".dagster/repository"] == "__repository__@symage"
     steps = {s.step_key.split("[")[0] for s in instance.get_run_step_stats(run.run_id)}
-    assert steps == {"plan", "identities", "coherence", "render", "annotate", "bundle", "notify"}
+    assert steps == {"plan", "make_chunk", "bundle", "notify"}
     assert job.job_id in instance.get_dynamic_partitions("generation_jobs")
     outputs = [e.dagster_event for e in instance.all_logs(run.run_id)
                if e.dagster_event and e.dagster_event.event_type_value == "STEP_OUTPUT"
-               and e.step_key.startswith("render[")]  # fmt: skip
+               and e.step_key.startswith("make_chunk[")]  # fmt: skip
     metadata = outputs[0].step_output_data.metadata
     assert metadata["documents"].value == quantity and metadata["docs_per_second"].value > 0
 

@@ -42,7 +42,7 @@ def test_the_ui_re_execution_of_a_failed_run_completes_its_job(tmp_path) -> None
     from dagster._core.workspace.load_target import GrpcServerTarget
     from dagster_graphql.test.utils import execute_dagster_graphql
 
-    settings = {INJECT_FAILURE_ENV: "render:1:first-run", "SYMAGE_RUN_ATTEMPTS": "1"}
+    settings = {INJECT_FAILURE_ENV: "make_chunk:1:first-run", "SYMAGE_RUN_ATTEMPTS": "1"}
     with own_stack(tmp_path, settings) as stack:
         auth, base, data_dir = stack.auth, stack.base, stack.data_dir
         created = httpx.post(f"{base}/generate", json=BODY, headers=auth).json()["data"]

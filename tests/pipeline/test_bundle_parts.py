@@ -24,8 +24,7 @@ WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 def make_files(root: Path, spec: GenerationSpec, chunk_size: int) -> LocalStore:
     catalog, store = load_catalog(), LocalStore(root)
     for chunk in pipeline.plan_chunks("job", spec, chunk_size):
-        docs = pipeline.fill(chunk, catalog, pipeline.identities(chunk))
-        pipeline.render_and_annotate(catalog, store, chunk, docs)
+        pipeline.make_chunk(catalog, store, chunk)
     return store
 
 

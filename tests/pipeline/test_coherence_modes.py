@@ -146,8 +146,7 @@ def test_chunk_size_never_changes_a_byte(tmp_path, config: dict) -> None:
     for size in (10, 3, 1):
         store = LocalStore(tmp_path / f"chunks_of_{size}")
         for chunk in pipeline.plan_chunks("j", spec, size):
-            documents = pipeline.fill(chunk, catalog, pipeline.identities(chunk))
-            pipeline.render_and_annotate(catalog, store, chunk, documents)
+            pipeline.make_chunk(catalog, store, chunk)
         stores.append(store)
     def files(store: LocalStore) -> list[str]:  # the chunks' zip parts are per chunk by design
         return [k for k in store.list("jobs/j/files") if f"/{PARTS_DIR}/" not in k]

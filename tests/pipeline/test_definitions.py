@@ -9,10 +9,7 @@ def test_code_location_loads_with_its_job_and_resources() -> None:
     assert job.partitions_def == generation_jobs_partitions
     assert {n.name for n in job.graph.node_defs} == {
         "plan",
-        "identities",
-        "coherence",
-        "render",
-        "annotate",
+        "make_chunk",  # identities → coherence → render → annotate, streamed (pipeline.make_chunk)
         "bundle",
         "notify",
     }

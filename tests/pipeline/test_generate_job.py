@@ -185,7 +185,7 @@ def test_job_runs_with_execute_in_process_and_chunks_do_not_change_bytes(tmp_pat
             )
         assert result.success
         mapped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
-        assert sum(k.startswith("render[") for k in mapped) == -(-7 // chunk_size)
+        assert sum(k.startswith("make_chunk[") for k in mapped) == -(-7 // chunk_size)
         assert JobTracker(db).get(job_id).status == "completed"
         zips.append((tmp_path / "store" / "jobs" / job_id / "dataset.zip").read_bytes())
     assert zips[0] == zips[1]
@@ -193,9 +193,7 @@ def test_job_runs_with_execute_in_process_and_chunks_do_not_change_bytes(tmp_pat
 
 def _make(catalog, store, chunk, on_progress=None):
     """One chunk through the pipeline's functions, as the ops call them."""
-    return pipeline.render_and_annotate(
-        catalog, store, chunk, pipeline.fill(chunk, catalog, pipeline.identities(chunk)), on_progress
-    )
+    return pipeline.make_chunk(catalog, store, chunk, on_progress=on_progress)
 
 
 def test_chunks_can_be_remade_alone(tmp_path) -> None:

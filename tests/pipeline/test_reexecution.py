@@ -57,7 +57,7 @@ def test_a_failed_job_reexecuted_from_failure_completes_charged_with_the_same_by
     assert _job(api, key, clean["job_id"])["status"] == "completed"
     clean_zip = api.client.get(f"/api/v1/jobs/{clean['job_id']}/download/dataset", headers=api.auth(key)).content
 
-    monkeypatch.setenv(INJECT_FAILURE_ENV, "render:1:always")
+    monkeypatch.setenv(INJECT_FAILURE_ENV, "make_chunk:1:always")
     created = api.client.post("/api/v1/generate", json=BODY, headers=api.auth(key)).json()["data"]
     failed = _job(api, key, created["job_id"])
     assert failed["status"] == "failed" and failed["credits_charged"] < created["credits_required"]
@@ -72,7 +72,7 @@ def test_a_failed_job_reexecuted_from_failure_completes_charged_with_the_same_by
                            reexecution_options=dg.ReexecutionOptions.from_failure(run_id, instance))  # fmt: skip
     assert again.success
     steps = {e.step_key.split("[")[0] for e in again.all_events if e.event_type_value == "STEP_SUCCESS"}
-    assert "plan" not in steps and "render" in steps  # only what failed, and what follows it
+    assert "plan" not in steps and "make_chunk" in steps  # only what failed, and what follows it
 
     job = _job(api, key, created["job_id"])
     assert job["status"] == "completed" and job["error"] is None

@@ -46,29 +46,28 @@ def step_events(api: Api, job_id: str) -> list[tuple[str, str]]:
             if r.dagster_event is not None]  # fmt: skip
 
 
-@pytest.mark.parametrize("step", ["render", "annotate", "identities"])
-def test_a_chunk_that_fails_once_is_retried_to_the_same_bytes(api: Api, monkeypatch, step: str) -> None:
+def test_a_chunk_that_fails_once_is_retried_to_the_same_bytes(api: Api, monkeypatch) -> None:
     key = api.key("retry")
     clean_job, clean = run(api, key)
     assert clean_job["status"] == "completed"
 
-    monkeypatch.setenv(INJECT_FAILURE_ENV, f"{step}:1")
+    monkeypatch.setenv(INJECT_FAILURE_ENV, "make_chunk:1")
     job, dataset = run(api, key)
     assert job["status"] == "completed", job["error"]
     assert dataset == clean
     assert job["documents_completed"] == 30 and job["credits_charged"] == clean_job["credits_charged"]
     events = step_events(api, job["job_id"])
-    assert ("STEP_UP_FOR_RETRY", f"{step}[chunk_00001]") in events  # visible in the Dagster UI
+    assert ("STEP_UP_FOR_RETRY", "make_chunk[chunk_00001]") in events  # visible in the Dagster UI
     assert not any(kind == "STEP_FAILURE" for kind, _ in events)
 
 
 def test_a_chunk_that_keeps_failing_fails_the_job_with_a_partial_dataset(api: Api, monkeypatch) -> None:
     key = api.key("retry")
-    monkeypatch.setenv(INJECT_FAILURE_ENV, "render:1:always")
+    monkeypatch.setenv(INJECT_FAILURE_ENV, "make_chunk:1:always")
     job, _ = run(api, key)
     assert job["status"] == "failed" and "injected failure" in job["error"]
     events = step_events(api, job["job_id"])
-    retries = [kind for kind, step in events if step == "render[chunk_00001]" and kind == "STEP_UP_FOR_RETRY"]
+    retries = [kind for kind, step in events if step == "make_chunk[chunk_00001]" and kind == "STEP_UP_FOR_RETRY"]
     assert len(retries) == 2  # three attempts in all
     # what the chunks before the failed one made is a partial dataset, and is what is charged
     assert job["documents_completed"] == 10

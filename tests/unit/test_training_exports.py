@@ -40,8 +40,7 @@ def make_dataset(root: Path, spec: GenerationSpec, job_id: str = "job") -> Path:
     catalog = load_catalog()
     store = LocalStore(root / "store")
     for chunk in pipeline.plan_chunks(job_id, spec, 4):
-        people = pipeline.identities(chunk)
-        pipeline.render_and_annotate(catalog, store, chunk, pipeline.fill(chunk, catalog, people))
+        pipeline.make_chunk(catalog, store, chunk)
     info = build_dataset(spec, catalog, store, job_id, generated_at=datetime(2026, 1, 1, tzinfo=UTC))
     out = root / "dataset"
     with zipfile.ZipFile(store.path(info.key)) as archive:

@@ -1,0 +1,46 @@
+"""How a job is cut into steps: few large chunks, a step count that does not grow with the quantity."""
+
+import pytest
+
+from symage_pipeline.defs.execution import plan_execution
+from symage_pipeline.spec import GenerationSpec
+
+
+def w2(quantity: int) -> GenerationSpec:
+    return GenerationSpec(form_ids=("irs_w2_2025",), quantity=quantity, output_formats=("pdf_typed",), seed=1)
+
+
+def steps(spec: GenerationSpec, plan) -> int:
+    return -(-spec.quantity // plan.chunk_size)
+
+
+def test_small_jobs_run_in_one_process_in_small_chunks(settings) -> None:
+    two = settings.model_copy(update={"workers": 2})
+    plan = plan_execution(w2(1_000), two)
+    assert plan.executor_config() == {"in_process": {}}
+    assert plan.chunk_size == two.min_chunk_documents
+
+
+def test_a_fanned_out_job_gives_each_worker_one_large_step(settings) -> None:
+    two = settings.model_copy(update={"workers": 2})
+    plan = plan_execution(w2(10_000), two)
+    assert plan.executor_config()["multiprocess"]["max_concurrent"] == 2
+    assert plan.chunk_size == 5_000 and steps(w2(10_000), plan) == 2
+
+
+@pytest.mark.parametrize("quantity", [100_000, 1_000_000, 10_000_000])
+@pytest.mark.parametrize("workers", [1, 2, 64])
+def test_the_step_count_is_bounded_whatever_the_quantity(settings, quantity: int, workers: int) -> None:
+    config = settings.model_copy(update={"workers": workers})
+    spec = w2(quantity)
+    plan = plan_execution(spec, config)
+    assert steps(spec, plan) <= config.max_chunks
+    assert plan.chunk_size <= config.max_chunk_documents  # what a failed step redoes
+    assert steps(spec, plan) >= min(workers, config.max_chunks)  # every worker has a step
+
+
+def test_chunks_count_items_so_every_form_of_an_item_is_in_one_chunk(settings) -> None:
+    spec = GenerationSpec(form_ids=("irs_w2_2025", "irs_f1040_2024"), quantity=10_000,
+                          output_formats=("pdf_typed",), seed=1)  # fmt: skip
+    plan = plan_execution(spec, settings.model_copy(update={"workers": 2}))
+    assert plan.chunk_size == 5_000  # items: 10,000 documents each of two chunks
