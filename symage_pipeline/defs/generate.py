@@ -115,14 +115,15 @@ class InjectedFailure(RuntimeError):
     """Raised by a step the tests chose (`SYMAGE_TEST_FAIL_STEP=make_chunk:1`), on its first attempt."""
 
 
-def _maybe_fail(context: dg.OpExecutionContext, op: str, chunk: Chunk) -> None:
-    """Test-only: fail the first attempt of `op` on chunk `n` (`op:n`), every attempt of the job's
+def _maybe_fail(context: dg.OpExecutionContext, chunk: Chunk) -> None:
+    """Test-only: fail the first attempt of the step's op on chunk `n` (`op:n`), every attempt of the job's
     first run (`op:n:first-run`, so the run fails and is re-executed), or every attempt
     (`op:n:always`), when the environment names it, to prove a retried chunk or run makes the same
     bytes and a chunk that keeps failing fails its job. Unset in every real deployment."""
     target = os.environ.get(INJECT_FAILURE_ENV)
     if not target:
         return
+    op = context.op.name
     first_run = context.run.parent_run_id is None  # not a re-execution (by the sensor or the UI)
     if (
         target == f"{op}:{chunk.index}:always"
@@ -165,7 +166,7 @@ def make_chunk(
         tracker.add_progress(chunk.job_id, n)
         reported += n
         if reported == n:  # after the first batch, so a retried chunk has work to redo
-            _maybe_fail(context, "make_chunk", chunk)
+            _maybe_fail(context, chunk)
 
     started = time.perf_counter()
     try:
