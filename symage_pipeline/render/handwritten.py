@@ -20,7 +20,8 @@ import pymupdf
 
 from symage_pipeline.catalog import FieldDef, FormDef, PerFormCache
 from symage_pipeline.render.fonts import FONT_FILES, HandFont, hand_font
-from symage_pipeline.render.template import SAVE_OPTIONS, Template, template_for
+from symage_pipeline.render.splice import replace_streams
+from symage_pipeline.render.template import Template, template_for
 from symage_pipeline.render.text import FONTS, REGULAR, ContentWriter, greedy_wrap, line_words
 from symage_pipeline.render.typed import RenderedPdf, layout_value
 from symage_pipeline.render.words import Word
@@ -286,7 +287,7 @@ def render_handwritten(
     tpl = hand_template(form, font_keys)
     base = tpl.base
     rng = random.Random(seed)
-    doc = pymupdf.open("pdf", tpl.pdf)
+    streams: dict[int, bytes] = {}
     words: list[Word] = []
     helv = FONTS[REGULAR]
     for page_index, fields in enumerate(base.fields_by_page):
@@ -322,7 +323,5 @@ def render_handwritten(
             hand.words.clear()
         content = (typed.stream() if typed else b"") + hand.stream()
         if content:
-            doc.update_stream(base.placeholder_xrefs[page_index], content)
-    pdf = doc.tobytes(**SAVE_OPTIONS)
-    doc.close()
-    return RenderedPdf(pdf=pdf, words=tuple(words), page_count=len(base.fields_by_page))
+            streams[base.placeholder_xrefs[page_index]] = content
+    return RenderedPdf(pdf=replace_streams(tpl.pdf, streams), words=tuple(words), page_count=len(base.fields_by_page))

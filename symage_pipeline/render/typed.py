@@ -1,7 +1,7 @@
 """Typed (machine-printed) surface: blank form bytes + one values content stream per page.
 
-Per document we open the cached template, overwrite each page's placeholder stream with the
-values' text operators (Helvetica, WinAnsi), and save with fixed options.  Word boxes are produced
+Per document each page's placeholder stream in the cached template's bytes is replaced by the
+values' text operators (Helvetica, WinAnsi), without opening the PDF (``splice.py``).  Word boxes are produced
 while placing, from the font metrics, so no text extraction is needed afterwards.
 """
 
@@ -11,10 +11,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import pymupdf
-
 from symage_pipeline.catalog import FieldDef, FormDef
-from symage_pipeline.render.template import SAVE_OPTIONS, template_for
+from symage_pipeline.render.splice import replace_streams
+from symage_pipeline.render.template import template_for
 from symage_pipeline.render.text import (
     FONTS,
     LINE_PITCH,
@@ -106,7 +105,7 @@ def _comb_layout(f: FieldDef, text: str) -> list[tuple[str, float, float, float]
 def render_typed(form: FormDef, values: Mapping[str, str]) -> RenderedPdf:
     """Same form + values -> identical bytes (fixed metadata, no new /ID, fixed save options)."""
     tpl = template_for(form)
-    doc = pymupdf.open("pdf", tpl.pdf)
+    streams: dict[int, bytes] = {}
     words: list[Word] = []
     for page_index, fields in enumerate(tpl.fields_by_page):
         words.extend(tpl.static_words[page_index])
@@ -126,7 +125,5 @@ def render_typed(form: FormDef, values: Mapping[str, str]) -> RenderedPdf:
                     for w in line_words(text, x, baseline, size, _FONT)
                 )
         if cw:
-            doc.update_stream(tpl.placeholder_xrefs[page_index], cw.stream())
-    pdf = doc.tobytes(**SAVE_OPTIONS)
-    doc.close()
-    return RenderedPdf(pdf=pdf, words=tuple(words), page_count=len(tpl.fields_by_page))
+            streams[tpl.placeholder_xrefs[page_index]] = cw.stream()
+    return RenderedPdf(pdf=replace_streams(tpl.pdf, streams), words=tuple(words), page_count=len(tpl.fields_by_page))
