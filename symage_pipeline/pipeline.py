@@ -23,7 +23,7 @@ from typing import Any
 
 from symage_pipeline import annotate, coherence, render
 from symage_pipeline.annotate.outputs import WORK_DIR
-from symage_pipeline.bundle.parts import part_path, zip_entry
+from symage_pipeline.bundle.parts import chunk_done_path, items_per_shard, part_entry, part_path
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.document import FilledDocument, OutputFile
 from symage_pipeline.keys import file_key
@@ -75,24 +75,50 @@ def fill(chunk: Chunk, catalog: Catalog, people: Sequence[Any]) -> list[FilledDo
 
 
 class _Sink:
-    """Where a chunk's files go: each to the store (items are served and presigned one by one) and
-    each dataset file, deflated here, into the chunk's zip part, which the bundle copies without
-    recompressing. The part is renamed into place (uploaded) only when the chunk ends, so its
-    existence means the chunk's items are all made (`items_annotated`)."""
+    """Where a chunk's files go: each dataset file to the store (items are served and presigned
+    one by one) and every file, work files too, into the chunk's part for the shard of its item,
+    which the bundle copies without recompressing. A part is renamed into place (uploaded) when
+    its shard's items are done; the chunk's `chunk_done_path` marker, written last, means all its
+    items are made (`items_annotated`)."""
 
-    def __init__(self, store: ArtifactStore, chunk: Chunk, stack: ExitStack) -> None:
-        self.store, self.job_id = store, chunk.job_id
-        sink = stack.enter_context(store.open_write(file_key(chunk.job_id, part_path(chunk.index))))
-        self.part = stack.enter_context(zipfile.ZipFile(sink, "w"))
+    def __init__(self, store: ArtifactStore, chunk: Chunk) -> None:
+        self.store, self.chunk = store, chunk
+        self.per_shard = items_per_shard(chunk.spec, chunk.shard_size)
+        self.shard = -1
+        self._open = ExitStack()
+        self.part: zipfile.ZipFile | None = None
         self.files = self.bytes = 0
 
-    def write(self, outputs: Sequence[OutputFile]) -> None:
+    def _part_for(self, item: int) -> zipfile.ZipFile:
+        shard = item // self.per_shard if self.per_shard else 0
+        if self.part is None or shard != self.shard:
+            self._open.close()  # the previous shard's part is complete: into place
+            chunk, per = self.chunk, self.per_shard
+            start, stop = (chunk.start, chunk.stop) if not per else (
+                max(chunk.start, shard * per), min(chunk.stop, (shard + 1) * per))  # fmt: skip
+            sink = self._open.enter_context(self.store.open_write(
+                file_key(chunk.job_id, part_path(chunk.index, start, stop))))  # fmt: skip
+            self.part = self._open.enter_context(zipfile.ZipFile(sink, "w"))
+            self.shard = shard
+        return self.part
+
+    def write(self, item: int, outputs: Sequence[OutputFile]) -> None:
+        part = self._part_for(item)
         for path, data in outputs:
-            self.store.put_bytes(file_key(self.job_id, path), data)
             if not path.startswith(f"{WORK_DIR}/"):
-                self.part.writestr(zip_entry(path), data)
+                self.store.put_bytes(file_key(self.chunk.job_id, path), data)
+            part.writestr(part_entry(path), data)
             self.files += 1
             self.bytes += len(data)
+
+    def __enter__(self) -> _Sink:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        """A failed chunk leaves its open part unwritten (its shard's items are not all made)."""
+        self._open.__exit__(*exc)
+        if exc[0] is None:
+            self.store.put_bytes(file_key(self.chunk.job_id, chunk_done_path(self.chunk.index)), b"")
 
 
 def make_chunk(
@@ -110,8 +136,7 @@ def make_chunk(
     made so far, a prefix of its items. `on_progress` gets the documents of each finished batch."""
     seconds = dict.fromkeys(STAGES, 0.0)
     made = 0
-    with ExitStack() as stack:
-        sink = _Sink(store, chunk, stack)
+    with _Sink(store, chunk) as sink:
         for start in range(chunk.start, chunk.stop, PROGRESS_EVERY):
             if should_stop and should_stop():
                 break
@@ -129,8 +154,7 @@ def make_chunk(
                 t1 = time.perf_counter()
                 labels = annotate.document_files(form, doc, surfaces, chunk.spec)
                 t2 = time.perf_counter()
-                sink.write(render.surface_files(doc, surfaces))
-                sink.write(labels)
+                sink.write(doc.item_index, [*render.surface_files(doc, surfaces), *labels])
                 seconds["render"] += t1 - t0
                 seconds["annotate"] += t2 - t1
                 seconds["write"] += time.perf_counter() - t2
@@ -159,11 +183,11 @@ def items_made(results: Sequence[ChunkResult]) -> int | None:
 def items_annotated(
     store: ArtifactStore, job_id: str, spec: GenerationSpec, chunk_size: int, shard_size: int = 0
 ) -> int:
-    """The items [0, n) whose chunks were fully made (their zip part, written last, exists): what
-    a failed job can still hand over."""
+    """The items [0, n) whose chunks were fully made (their done marker, written last, exists):
+    what a failed job can still hand over."""
     made = 0
     for chunk in plan_chunks(job_id, spec, chunk_size, shard_size):
-        if not store.exists(file_key(job_id, part_path(chunk.index))):
+        if not store.exists(file_key(job_id, chunk_done_path(chunk.index))):
             break
         made = chunk.stop
     return made

@@ -13,9 +13,11 @@ those items, so a sharded dataset keeps each shard self-contained; the rest are 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from symage_pipeline.annotate.detection import CocoWriter, yolo_data_yaml, yolo_lines
 from symage_pipeline.annotate.hf import PieceWriter
@@ -26,7 +28,6 @@ from symage_pipeline.annotate.splits import split_of, split_ranges
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.document import document_stem
 from symage_pipeline.spec import GenerationSpec
-from symage_pipeline.storage import ArtifactStore
 
 
 @dataclass(frozen=True)
@@ -44,16 +45,23 @@ def yolo_label_path(surface: str, split: str, stem: str, page: int) -> str:
     return f"annotations/yolo/{surface}/labels/{split}/{stem}_p{page}.txt"
 
 
+class DocumentFiles(Protocol):
+    """What the chunks made for some items, by dataset path (work files included)."""
+
+    def __contains__(self, path: object) -> bool: ...
+
+    def read(self, path: str) -> bytes: ...
+
+
 def dataset_files(
     spec: GenerationSpec,
     catalog: Catalog,
-    store: ArtifactStore,
-    prefix: str,
-    present: Collection[str],
+    files_of: Callable[[int, int], AbstractContextManager[DocumentFiles]],
     workdir: Path,
     item_ranges: Sequence[tuple[int, int]] | None = None,
 ) -> list[DatasetFile]:
-    """Write the dataset-level exports under ``workdir``; ``present`` = per-document paths that exist.
+    """Write the dataset-level exports under ``workdir`` from the files ``files_of(start, stop)``
+    gives for each shard's items, one shard at a time.
 
     ``item_ranges`` are the shards' item ranges (one range covering the job for a single zip).
     """
@@ -91,10 +99,7 @@ def dataset_files(
         open_pieces[surface] = ((split, shard), writer)
         return writer
 
-    shard = 0
-    for item in range(ranges[-1][1]):
-        while item >= ranges[shard][1]:
-            shard += 1
+    def add_item(item: int, shard: int, present: DocumentFiles) -> None:
         split = split_of(item, spec.quantity)
         for form in forms:
             stem = document_stem(form.id, item, spec.quantity)
@@ -104,9 +109,9 @@ def dataset_files(
                     continue
                 if surface not in surfaces_seen:
                     surfaces_seen.append(surface)
-                piece_for(surface, split, shard).add_rows(store.get_bytes(f"{prefix}/{rows}"))
+                piece_for(surface, split, shard).add_rows(present.read(rows))
                 objects = objects_path(surface, stem)
-                pages = json.loads(store.get_bytes(f"{prefix}/{objects}")) if objects in present else []
+                pages = json.loads(present.read(objects)) if objects in present else []
                 if "coco" in formats:
                     key = (surface, split)
                     if key not in coco:
@@ -133,7 +138,12 @@ def dataset_files(
                             target = donut[(surface, split)] = local(path)
                             target.write_bytes(b"")
                         with target.open("ab") as sink:
-                            sink.write(store.get_bytes(f"{prefix}/{donut_rows}"))
+                            sink.write(present.read(donut_rows))
+
+    for shard, (start, stop) in enumerate(ranges):
+        with files_of(start, stop) as present:
+            for item in range(start, stop):
+                add_item(item, shard, present)
 
     for _, writer in open_pieces.values():
         writer.close()

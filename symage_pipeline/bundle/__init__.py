@@ -26,7 +26,7 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,11 +35,11 @@ from typing import Any, BinaryIO
 from symage_pipeline.annotate import csv_row
 from symage_pipeline.annotate.dataset import DatasetFile, dataset_files
 from symage_pipeline.annotate.labels import bio_tag_names, label_names
-from symage_pipeline.annotate.outputs import WORK_DIR
+from symage_pipeline.annotate.outputs import WORK_DIR, ground_truth_path
 from symage_pipeline.annotate.splits import splits
 from symage_pipeline.bundle.card import dataset_card
-from symage_pipeline.bundle.items import build_item_index, stem_parser
-from symage_pipeline.bundle.parts import PARTS_DIR, PartIndex, copy_member, zip_entry
+from symage_pipeline.bundle.items import ItemIndexWriter, stem_parser
+from symage_pipeline.bundle.parts import PARTS_DIR, Parts, ShardFiles, copy_member, items_per_shard, zip_entry
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.document import document_stem
 from symage_pipeline.keys import (
@@ -47,7 +47,6 @@ from symage_pipeline.keys import (
     dataset_key,
     download_key,
     files_prefix,
-    ground_truth_key,
     manifest_key,
     preview_key,
     readme_key,
@@ -83,15 +82,15 @@ class DatasetInfo:
 
 
 def ground_truth_records(
-    spec: GenerationSpec, store: ArtifactStore, job_id: str, items: int | None = None
+    spec: GenerationSpec, files_of: FilesOf, ranges: Sequence[tuple[int, int]]
 ) -> Iterator[dict]:
-    """Every document's ground truth in item order (of the first `items` items), streamed: keys are
+    """Every document's ground truth in item order, one shard's files open at a time: paths are
     computed, not listed."""
-    for item_index in range(spec.quantity if items is None else items):
-        for form_id in spec.form_ids:
-            yield json.loads(
-                store.get_bytes(ground_truth_key(job_id, document_stem(form_id, item_index, spec.quantity)))
-            )
+    for start, stop in ranges:
+        with files_of(start, stop) as files:
+            for item_index in range(start, stop):
+                for form_id in spec.form_ids:
+                    yield json.loads(files.read(ground_truth_path(document_stem(form_id, item_index, spec.quantity))))
 
 
 def csv_columns(spec: GenerationSpec, catalog: Catalog) -> list[str]:
@@ -108,6 +107,8 @@ def csv_columns(spec: GenerationSpec, catalog: Catalog) -> list[str]:
 # An entry's source: bytes, ("store", key), ("local", path) or ("member", (part file, ZipInfo)):
 # a chunk's zip part member, copied without recompressing (bundle/parts.py).
 Source = bytes | tuple[str, Any]
+# The parts' files of the items [start, stop), open for the block.
+FilesOf = Callable[[int, int], contextlib.AbstractContextManager[ShardFiles]]
 
 
 def _copy(source: BinaryIO, sink: BinaryIO) -> None:
@@ -240,7 +241,12 @@ def _archive(
 
 
 def _write_flat_downloads(
-    spec: GenerationSpec, catalog: Catalog, store: ArtifactStore, job_id: str, items: int | None = None
+    spec: GenerationSpec,
+    catalog: Catalog,
+    store: ArtifactStore,
+    job_id: str,
+    files_of: FilesOf,
+    ranges: Sequence[tuple[int, int]],
 ) -> None:
     """data.json and data.csv stream to the store record by record: memory stays flat."""
     columns = csv_columns(spec, catalog)
@@ -252,7 +258,7 @@ def _write_flat_downloads(
         writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         json_sink.write(b"[")
-        for n, record in enumerate(ground_truth_records(spec, store, job_id, items)):
+        for n, record in enumerate(ground_truth_records(spec, files_of, ranges)):
             writer.writerow(csv_row(record))
             json_sink.write((b"," if n else b"") + json.dumps(record, ensure_ascii=False, sort_keys=True).encode())
         json_sink.write(b"]")
@@ -264,9 +270,9 @@ def item_ranges(spec: GenerationSpec, shard_size: int | None, items: int | None 
     """Shard item ranges: whole items per shard (an identity's forms stay together), over the first
     `items` items (all by default)."""
     made = spec.quantity if items is None else items
-    if not shard_size or spec.documents_total <= shard_size:
+    per = items_per_shard(spec, shard_size or 0)
+    if not per:
         return [(0, made)]
-    per = max(1, shard_size // len(spec.form_ids))
     return [(start, min(start + per, made)) for start in range(0, spec.quantity, per) if start < made] or [(0, 0)]
 
 
@@ -281,24 +287,27 @@ def build_dataset(
     shard_size: int | None = None,
     items: int | None = None,
 ) -> DatasetInfo:
-    """Bundle the job's files. `items` < quantity bundles only the first `items` items: what a
-    canceled job made (later items a parallel chunk left are not part of it)."""
-    prefix = files_prefix(job_id)
+    """Bundle what the job's chunks left in their parts, one shard's items at a time. `items` <
+    quantity bundles only the first `items` items: what a canceled or failed job made (later
+    items a parallel chunk left are not part of it); its parts stay, so a later re-execution of
+    the failed chunks can still bundle the whole dataset."""
     made = spec.quantity if items is None else items
     parse = stem_parser(spec)
-    all_paths = [k[len(prefix) + 1 :] for k in store.list(prefix)]
-    if made < spec.quantity:
-        all_paths = [p for p in all_paths if (hit := parse(p)) is None or hit[0] < made]
-    # The work area holds what chunks left for this step; it is not part of the dataset.
-    rel_paths = [p for p in all_paths if not p.startswith(f"{WORK_DIR}/")]
-    _write_flat_downloads(spec, catalog, store, job_id, made)
     ranges = item_ranges(spec, shard_size, made)
     layout = "single" if len(ranges) == 1 else "sharded"
     documents_made = made * len(spec.form_ids)
 
     with contextlib.ExitStack() as stack:
+        parts = stack.enter_context(Parts(store, job_id))
+        if not parts and items is None and store.exists(manifest_key(job_id)):
+            return _bundled(store, job_id)  # a retried bundle whose first attempt ended after clearing the parts
+
+        def files_of(start: int, stop: int) -> contextlib.AbstractContextManager[ShardFiles]:
+            return parts.items(start, stop, lambda path: hit[0] if (hit := parse(path)) else None)
+
+        _write_flat_downloads(spec, catalog, store, job_id, files_of, ranges)
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="symage-bundle-"))
-        extra = dataset_files(spec, catalog, store, prefix, frozenset(all_paths), Path(tmp), ranges)
+        extra = dataset_files(spec, catalog, files_of, Path(tmp), ranges)
         hf_surfaces = sorted({f.path.split("/")[2] for f in extra if f.path.startswith("annotations/hf/")})
         card = dataset_card(spec, catalog, hf_surfaces=hf_surfaces, layout=layout).encode()
         store.put_bytes(readme_key(job_id), card)
@@ -314,52 +323,48 @@ def build_dataset(
             "created_via": created_via,
             "readme": {"key": readme_key(job_id), "size_bytes": len(card)},
         }
+        index = stack.enter_context(ItemIndexWriter(spec, store, job_id))
 
-        parts = stack.enter_context(PartIndex(store, job_id))
-
-        def doc_entries(paths: Iterable[str]) -> list[tuple[str, Source]]:
-            """A document file from its chunk's part when it has one, else from the store."""
-            return [(p, ("member", hit) if (hit := parts.get(p)) else ("store", f"{prefix}/{p}")) for p in paths]
+        def doc_entries(files: ShardFiles) -> list[tuple[str, Source]]:
+            """The shard's dataset files, copied from the parts; work files are not shipped."""
+            index.add(files)
+            return [(p, ("member", files.get(p))) for p in files if not p.startswith(f"{WORK_DIR}/")]
 
         def ds_entries(files: Iterable[DatasetFile]) -> list[tuple[str, Source]]:
             return [(f.path, ("local", f.local)) for f in files]
 
         if layout == "single":
-            entries = sorted([*doc_entries(rel_paths), *ds_entries(extra)])
-            size, manifest = _archive(
-                store,
-                dataset_key(job_id),
-                spec,
-                catalog,
-                [("README.md", card), ("ground_truth/data.csv", csv_source), *entries],
-                layout=layout,
-                archive={"kind": "dataset"},
-                documents=documents_made,
-            )
-            top["dataset"] = {"key": dataset_key(job_id), "size_bytes": size}
-            total = size
-            files = manifest["files"]["count"] + 1
-        else:
-            by_shard: list[list[str]] = [[] for _ in ranges]
-            loose: list[str] = []
-            shard_of_item = _shard_lookup(ranges)
-            for p in rel_paths:
-                hit = parse(p)
-                (by_shard[shard_of_item(hit[0])] if hit else loose).append(p)
-            shards = []
-            total = files = 0
-            for k, (start, stop) in enumerate(ranges):
-                members = sorted([*doc_entries(by_shard[k]), *ds_entries(f for f in extra if f.shard == k)])
+            with files_of(*ranges[0]) as files:
+                entries = sorted([*doc_entries(files), *ds_entries(extra)])
                 size, manifest = _archive(
                     store,
-                    shard_key(job_id, k),
+                    dataset_key(job_id),
                     spec,
                     catalog,
-                    members,
+                    [("README.md", card), ("ground_truth/data.csv", csv_source), *entries],
                     layout=layout,
-                    archive={"kind": "shard", "index": k, "item_range": [start, stop]},
-                    documents=(stop - start) * len(spec.form_ids),
+                    archive={"kind": "dataset"},
+                    documents=documents_made,
                 )
+            top["dataset"] = {"key": dataset_key(job_id), "size_bytes": size}
+            total = size
+            files_total = manifest["files"]["count"] + 1
+        else:
+            shards = []
+            total = files_total = 0
+            for k, (start, stop) in enumerate(ranges):
+                with files_of(start, stop) as files:
+                    members = sorted([*doc_entries(files), *ds_entries(f for f in extra if f.shard == k)])
+                    size, manifest = _archive(
+                        store,
+                        shard_key(job_id, k),
+                        spec,
+                        catalog,
+                        members,
+                        layout=layout,
+                        archive={"kind": "shard", "index": k, "item_range": [start, stop]},
+                        documents=(stop - start) * len(spec.form_ids),
+                    )
                 coverage = sorted({m[0].split("/")[1] for m in members if m[0].startswith("annotations/")})
                 shards.append(
                     {
@@ -372,23 +377,24 @@ def build_dataset(
                     }
                 )
                 total += size
-                files += manifest["files"]["count"]
+                files_total += manifest["files"]["count"]
             preview_items = max(1, PREVIEW_DOCUMENTS // len(spec.form_ids))
-            preview_paths = [p for p in rel_paths if (hit := parse(p)) is not None and hit[0] < preview_items]
             preview_docs = min(preview_items, spec.quantity) * len(spec.form_ids)
-            size, _ = _archive(
-                store,
-                preview_key(job_id),
-                spec,
-                catalog,
-                [("README.md", card), *sorted(doc_entries(preview_paths))],
-                layout=layout,
-                archive={"kind": "preview", "item_range": [0, min(preview_items, spec.quantity)]},
-                documents=preview_docs,
-            )
+            with files_of(0, min(preview_items, made)) as files:
+                preview = [(p, ("member", files.get(p))) for p in files if not p.startswith(f"{WORK_DIR}/")]
+                size, _ = _archive(
+                    store,
+                    preview_key(job_id),
+                    spec,
+                    catalog,
+                    [("README.md", card), *sorted(preview)],
+                    layout=layout,
+                    archive={"kind": "preview", "item_range": [0, min(preview_items, spec.quantity)]},
+                    documents=preview_docs,
+                )
             top["preview"] = {"key": preview_key(job_id), "size_bytes": size, "doc_count": preview_docs}
             total += size
-            dataset_level = sorted([*doc_entries(loose), *ds_entries(f for f in extra if f.shard is None)])
+            dataset_level = sorted(ds_entries(f for f in extra if f.shard is None))
             size, manifest = _archive(
                 store,
                 annotations_key(job_id),
@@ -402,17 +408,15 @@ def build_dataset(
             top["annotations"] = {"key": annotations_key(job_id), "size_bytes": size}
             top["shards"] = shards
             total += size
-            files += manifest["files"]["count"]
+            files_total += manifest["files"]["count"]
 
-    store.delete_prefix(f"{prefix}/{PARTS_DIR}")  # copied into the archives; a re-run bundle reads the files
-    build_item_index(spec, store, job_id, rel_paths)
     split_map, omitted = splits(spec.quantity)
     top.update(
         {
             "total_bytes": total,
             "document_count": documents_made,
             "quantity": spec.quantity,
-            "file_count": files,
+            "file_count": files_total,
             "labels": _labels(spec, catalog),
             "dataset_info": inner_manifest(spec, catalog, [])["dataset_info"],
             "splits": split_map,
@@ -421,10 +425,14 @@ def build_dataset(
         }
     )
     store.put_bytes(manifest_key(job_id), _json(top))
+    if items is None:  # copied into the archives: cleared last, so a retried bundle finds them or the manifest
+        store.delete_prefix(f"{files_prefix(job_id)}/{PARTS_DIR}")
     key = dataset_key(job_id) if layout == "single" else manifest_key(job_id)
-    return DatasetInfo(job_id, key, total, documents_made, files, layout)
+    return DatasetInfo(job_id, key, total, documents_made, files_total, layout)
 
 
-def _shard_lookup(ranges: Sequence[tuple[int, int]]):  # type: ignore[no-untyped-def]
-    per = ranges[0][1] - ranges[0][0]
-    return lambda item: min(item // per, len(ranges) - 1)
+def _bundled(store: ArtifactStore, job_id: str) -> DatasetInfo:
+    """The dataset an earlier attempt finished, from its top-level manifest."""
+    top = json.loads(store.get_bytes(manifest_key(job_id)))
+    key = dataset_key(job_id) if top["layout"] == "single" else manifest_key(job_id)
+    return DatasetInfo(job_id, key, top["total_bytes"], top["document_count"], top["file_count"], top["layout"])

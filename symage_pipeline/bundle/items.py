@@ -124,25 +124,55 @@ def group_items(spec: GenerationSpec, paths: Iterable[str]) -> dict[tuple[int, s
     return groups
 
 
+class ItemIndexWriter:
+    """Writes the item pages as files arrive, a shard's at a time and in item order, so only one
+    page of rows is held whatever the job size."""
+
+    def __init__(self, spec: GenerationSpec, store: ArtifactStore, job_id: str) -> None:
+        self.spec, self.store, self.base = spec, store, items_prefix(job_id)
+        self._order = {f: n for n, f in enumerate(spec.form_ids)}
+        self._rows: list[dict[str, Any]] = []
+        self.count = self._pages = 0
+
+    def add(self, paths: Iterable[str]) -> None:
+        """Files of items after every item added so far."""
+        groups = group_items(self.spec, paths)
+        for item, form_id in sorted(groups, key=lambda k: (k[0], self._order[k[1]])):
+            self._rows.append(
+                {
+                    "item_id": document_stem(form_id, item, self.spec.quantity),
+                    "item_index": item,
+                    "form_id": form_id,
+                    "files": order_item_files(groups[(item, form_id)]),
+                }
+            )
+            self.count += 1
+            if len(self._rows) == ITEMS_PER_PAGE:
+                self._flush()
+
+    def _flush(self) -> None:
+        self.store.put_bytes(f"{self.base}/page_{self._pages:06d}.json", json.dumps(self._rows).encode())
+        self._rows, self._pages = [], self._pages + 1
+
+    def close(self) -> None:
+        if self._rows or not self._pages:
+            self._flush()
+        index = {"count": self.count, "per_page": ITEMS_PER_PAGE}
+        self.store.put_bytes(f"{self.base}/index.json", json.dumps(index).encode())
+
+    def __enter__(self) -> ItemIndexWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+
+
 def build_item_index(spec: GenerationSpec, store: ArtifactStore, job_id: str, paths: Iterable[str]) -> int:
     """Write the item pages for these dataset paths; returns the number of items."""
-    groups = group_items(spec, paths)
-    order = {f: n for n, f in enumerate(spec.form_ids)}
-    keys = sorted(groups, key=lambda k: (k[0], order[k[1]]))
-    base = items_prefix(job_id)
-    for start in range(0, max(len(keys), 1), ITEMS_PER_PAGE):
-        page = [
-            {
-                "item_id": document_stem(form_id, item, spec.quantity),
-                "item_index": item,
-                "form_id": form_id,
-                "files": order_item_files(groups[(item, form_id)]),
-            }
-            for item, form_id in keys[start : start + ITEMS_PER_PAGE]
-        ]
-        store.put_bytes(f"{base}/page_{start // ITEMS_PER_PAGE:06d}.json", json.dumps(page).encode())
-    store.put_bytes(f"{base}/index.json", json.dumps({"count": len(keys), "per_page": ITEMS_PER_PAGE}).encode())
-    return len(keys)
+    with ItemIndexWriter(spec, store, job_id) as index:
+        index.add(paths)
+    return index.count
 
 
 def item_count(store: ArtifactStore, job_id: str) -> int | None:

@@ -1,4 +1,4 @@
-"""Zip parts: each chunk's document files, deflated by the worker that made them, copied into the
+"""Zip parts: each chunk's files, deflated by the worker that made them, copied into the
 dataset's archives by the bundle step without being read back file by file or compressed again.
 
 Why: the bundle is one step at the end of the run; reading every document file back from the
@@ -7,21 +7,30 @@ files as finished zip members (the same entry settings `zip_entry` gives every a
 bundle copies a member's local header and compressed bytes as they are and records it in the
 archive's central directory. The archive's bytes are the same as when each file is compressed in
 place (tested), so chunking and parallelism never show in the dataset.
+
+A chunk leaves one part per dataset shard its items fall in, and the work files the dataset-level
+exports are built from (parquet rows, boxes in pixels) travel only in the parts, stored: the
+bundle reads one shard's parts at a time, so its memory is bounded by the shard size, not the
+job's, and it never lists or reads the store file by file (on S3, one GET per part).
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import re
 import shutil
 import struct
 import tempfile
 import zipfile
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from symage_pipeline.annotate.outputs import WORK_DIR
 from symage_pipeline.keys import files_prefix
+from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import ArtifactStore, LocalStore
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -40,8 +49,35 @@ def zip_entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def part_path(chunk_index: int) -> str:
-    return f"{PARTS_DIR}/chunk_{chunk_index:05d}.zip"
+def items_per_shard(spec: GenerationSpec, shard_size: int) -> int:
+    """Items per dataset shard, 0 when the dataset is one archive: whole items per shard, so an
+    identity's forms stay together (docs/spec/WIRE.md section 3)."""
+    if not shard_size or spec.documents_total <= shard_size:
+        return 0
+    return max(1, shard_size // len(spec.form_ids))
+
+
+def part_entry(path: str) -> zipfile.ZipInfo:
+    """A part's member: a dataset file as every archive holds it; a work file stored (it is read
+    once by the bundle and never shipped)."""
+    info = zip_entry(path)
+    if path.startswith(f"{WORK_DIR}/"):
+        info.compress_type = zipfile.ZIP_STORED
+    return info
+
+
+def part_path(chunk_index: int, start: int, stop: int) -> str:
+    """A chunk's part for its items [start, stop) of one shard: a chunk that spans shards leaves
+    one part per shard, so the bundle of a shard opens only the parts of its items."""
+    return f"{PARTS_DIR}/items_{start:09d}_{stop:09d}_chunk_{chunk_index:05d}.zip"
+
+
+def chunk_done_path(chunk_index: int) -> str:
+    """Written after a chunk's last part: the chunk's items are all made."""
+    return f"{PARTS_DIR}/chunk_{chunk_index:05d}.done"
+
+
+_PART_NAME = re.compile(r"/items_(\d+)_(\d+)_chunk_\d+\.zip$")
 
 
 def copy_member(archive: zipfile.ZipFile, source: BinaryIO, info: zipfile.ZipInfo) -> None:
@@ -78,38 +114,88 @@ def copy_member(archive: zipfile.ZipFile, source: BinaryIO, info: zipfile.ZipInf
         archive.NameToInfo[member.filename] = member
 
 
-class PartIndex:
-    """The members of a job's parts by dataset path. A local store's parts are read in place; a
-    remote store's are fetched once into a temporary folder."""
+def read_member(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes: read from its local header on, inflated when deflated."""
+    source.seek(info.header_offset)
+    fields = _LOCAL_HEADER.unpack(source.read(_LOCAL_HEADER.size))
+    source.seek(fields[9] + fields[10], 1)
+    data = source.read(info.compress_size)
+    return zlib.decompress(data, -15) if info.compress_type == zipfile.ZIP_DEFLATED else data
 
-    def __init__(self, store: ArtifactStore, job_id: str) -> None:
-        self._stack = contextlib.ExitStack()
+
+class ShardFiles:
+    """The members of a job's parts for the items [start, stop) of one shard (or of the whole
+    dataset), by dataset path: what the chunks made for those items, work files included. Only
+    one shard's members are in memory at a time, so the bundle's memory is bounded by the shard
+    size, not the job's."""
+
+    def __init__(self, handles: list[BinaryIO], keep: Callable[[str], bool]) -> None:
         self.members: dict[str, tuple[BinaryIO, zipfile.ZipInfo]] = {}
-        prefix = files_prefix(job_id)
-        keys = [k for k in store.list(f"{prefix}/{PARTS_DIR}") if k.endswith(".zip")]
-        tmp = None if isinstance(store, LocalStore) or not keys else Path(self._stack.enter_context(
-            tempfile.TemporaryDirectory(prefix="symage-parts-")))  # fmt: skip
-        for n, key in enumerate(keys):
-            if tmp is None:
-                assert isinstance(store, LocalStore)
-                path = store.path(key)
-            else:
-                path = tmp / f"{n}.zip"
-                with store.open_read(key) as remote, path.open("wb") as local:
-                    shutil.copyfileobj(remote, local, 1 << 20)
-            handle = self._stack.enter_context(path.open("rb"))
+        for handle in handles:
             for info in zipfile.ZipFile(handle).infolist():
-                self.members[info.filename] = (handle, info)
+                if keep(info.filename):
+                    self.members[info.filename] = (handle, info)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.members
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.members)
 
     def get(self, path: str) -> tuple[BinaryIO, zipfile.ZipInfo] | None:
         return self.members.get(path)
 
+    def read(self, path: str) -> bytes:
+        return read_member(*self.members[path])
+
+
+class Parts:
+    """A job's parts by the items they hold. A local store's parts are read in place; a remote
+    store's are fetched once into a temporary folder. `items(start, stop, item_of)` opens the
+    parts of those items."""
+
+    def __init__(self, store: ArtifactStore, job_id: str) -> None:
+        self._stack = contextlib.ExitStack()
+        self._store = store
+        self.ranges: list[tuple[int, int, str]] = []
+        for key in store.list(f"{files_prefix(job_id)}/{PARTS_DIR}"):
+            if hit := _PART_NAME.search(key):
+                self.ranges.append((int(hit.group(1)), int(hit.group(2)), key))
+        self._local = isinstance(store, LocalStore)
+        self._tmp: Path | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.ranges)
+
+    def _path(self, key: str) -> Path:
+        if self._local:
+            assert isinstance(self._store, LocalStore)
+            return self._store.path(key)
+        if self._tmp is None:
+            self._tmp = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="symage-parts-")))
+        path = self._tmp / key.rsplit("/", 1)[-1]
+        if not path.exists():
+            with self._store.open_read(key) as remote, path.open("wb") as local:
+                shutil.copyfileobj(remote, local, 1 << 20)
+        return path
+
+    @contextlib.contextmanager
+    def items(self, start: int, stop: int, item_of: Callable[[str], int | None]) -> Iterator[ShardFiles]:
+        """The members of the items [start, stop); `item_of` maps a member's path to its item."""
+
+        def keep(path: str) -> bool:
+            item = item_of(path)
+            return item is not None and start <= item < stop
+
+        keys = [key for first, end, key in self.ranges if first < stop and start < end]
+        with contextlib.ExitStack() as stack:
+            yield ShardFiles([stack.enter_context(self._path(key).open("rb")) for key in keys], keep)
+
     def close(self) -> None:
         self._stack.close()
 
-    def __enter__(self) -> PartIndex:
+    def __enter__(self) -> Parts:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
