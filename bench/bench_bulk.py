@@ -109,13 +109,14 @@ class Measured:
     wall: float
     launch: float  # run start → first make_chunk step start
     step_overhead: float  # per make_chunk step: worker starting → step start (in-process: ~0)
-    chunk_docs_per_s: float  # per step, documents / step body seconds (what one core does)
+    chunk_docs_per_s: float  # per step, documents / seconds making them (what one core does)
     chunks: int
-    bundle: float
+    shard_bundle_per_doc: float  # seconds a chunk step spends bundling its shards, per document
+    bundle: float  # the bundle step: shards no chunk held whole, and the joins
     rss: dict[int, tuple[str, int]]
 
 
-def _step_figures(submitter: InProcessRunSubmitter, job_id: str) -> tuple[float, float, float, int, float]:
+def _step_figures(submitter: InProcessRunSubmitter, job_id: str) -> tuple[float, float, float, int, float, float]:
     from dagster._core.storage.dagster_run import RunsFilter
 
     instance = submitter.instance
@@ -127,17 +128,20 @@ def _step_figures(submitter: InProcessRunSubmitter, job_id: str) -> tuple[float,
     worker = {r.step_key: r.timestamp for r in records if r.dagster_event.event_type_value == "STEP_WORKER_STARTING"}
     chunk_keys = sorted(k for k in starts if k.startswith("make_chunk["))
     overheads = [starts[k] - worker[k] for k in chunk_keys if k in worker]
-    rates = []
+    rates, shard_costs = [], []
     for r in records:
         event = r.dagster_event
         if event.event_type_value == "STEP_OUTPUT" and r.step_key.startswith("make_chunk["):
             meta = event.step_output_data.metadata
-            rates.append(meta["docs_per_second"].value)
+            stages = dict(meta["stage_seconds"].value)
+            documents = meta["documents"].value
+            rates.append(documents / (sum(stages.values()) - stages.get("bundle", 0.0)))
+            shard_costs.append(stages.get("bundle", 0.0) / documents)
     stats = {s.step_key: s for s in instance.get_run_step_stats(run.run_id)}
     bundle = stats["bundle"].end_time - stats["bundle"].start_time
     launch = min(starts[k] for k in chunk_keys) - run_start
     overhead = sum(overheads) / len(overheads) if overheads else 0.0
-    return launch, overhead, sum(rates) / len(rates), len(chunk_keys), bundle
+    return launch, overhead, sum(rates) / len(rates), len(chunk_keys), sum(shard_costs) / len(shard_costs), bundle
 
 
 def measure(n: int, workers: int) -> Measured:
@@ -157,20 +161,23 @@ def measure(n: int, workers: int) -> Measured:
             wall = time.perf_counter() - start
         assert current is not None and current.status == "completed", current and current.error
         submitter.close()
-        launch, overhead, rate, chunks, bundle = _step_figures(submitter, job.job_id)
+        launch, overhead, rate, chunks, shard_cost, bundle = _step_figures(submitter, job.job_id)
         db.dispose()
-    return Measured(workers, n, wall, launch, overhead, rate, chunks, bundle, watch.peaks)
+    return Measured(workers, n, wall, launch, overhead, rate, chunks, shard_cost, bundle, watch.peaks)
 
 
 def extrapolate(runs: list[Measured], settings: Settings) -> None:
-    """T(N) = launch + waves × (step overhead + chunk / per-core rate) + bundle, with the chunks
-    the plan gives 10,000,000 documents and the bundle's measured per-document cost."""
+    """T(N) = launch + waves × (step overhead + chunk × (1 / per-core rate + shard bundling per
+    document)) + the bundle step, with the chunks the plan gives 10,000,000 documents. The chunks
+    bundle their own shards (in parallel); the bundle step's measured per-document cost (its joins)
+    is the serial part."""
     fanned = max(runs, key=lambda m: m.workers)
     rate = sum(m.chunk_docs_per_s for m in runs) / len(runs)
+    shard_cost = fanned.shard_bundle_per_doc
     bundle_per_doc = fanned.bundle / fanned.documents
-    print(f"\nextrapolation to {TARGET:,} typed W-2 (per-core rate {rate:.0f} docs/s, step overhead "
-          f"{fanned.step_overhead:.2f} s, launch {fanned.launch:.1f} s, "
-          f"bundle {bundle_per_doc * 1000:.2f} ms/doc, serial)")  # fmt: skip
+    print(f"\nextrapolation to {TARGET:,} typed W-2 (per-core rate {rate:.0f} docs/s, shard bundling in the "
+          f"chunk steps {shard_cost * 1000:.2f} ms/doc, step overhead {fanned.step_overhead:.2f} s, launch "
+          f"{fanned.launch:.1f} s, bundle step {bundle_per_doc * 1000:.3f} ms/doc, serial)")  # fmt: skip
     heads = ("workers", "steps", "chunk", "make (h)", "bundle (h)", "total (h)", "docs/s")
     print(" ".join(f"{h:>10}" for h in heads))
     from symage_pipeline.spec import GenerationSpec
@@ -180,7 +187,7 @@ def extrapolate(runs: list[Measured], settings: Settings) -> None:
         plan = plan_execution(spec, settings.model_copy(update={"workers": workers}))
         chunks = math.ceil(TARGET / plan.chunk_size)
         waves = math.ceil(chunks / workers)
-        make = fanned.launch + waves * (fanned.step_overhead + plan.chunk_size / rate)
+        make = fanned.launch + waves * (fanned.step_overhead + plan.chunk_size * (1 / rate + shard_cost))
         bundle = TARGET * bundle_per_doc
         total = make + bundle
         row = (workers, chunks, plan.chunk_size, f"{make / 3600:.2f}", f"{bundle / 3600:.2f}",
@@ -199,8 +206,8 @@ def main() -> None:
         runs.append(m)
         print(f"\n{m.documents:,} typed W-2, {workers} worker(s): {m.wall:.1f} s, {m.documents / m.wall:.0f} docs/s "
               f"end to end; {m.chunks} chunk steps at {m.chunk_docs_per_s:.0f} docs/s each; launch → first "
-              f"step {m.launch:.1f} s; step start overhead {m.step_overhead:.2f} s; "
-              f"bundle {m.bundle:.1f} s")  # fmt: skip
+              f"step {m.launch:.1f} s; step start overhead {m.step_overhead:.2f} s; shard bundling in "
+              f"the chunk steps {m.shard_bundle_per_doc * 1000:.2f} ms/doc; bundle step {m.bundle:.1f} s")  # fmt: skip
         print(f"  peak RSS by process ({len(m.rss)} processes):")
         by_name: dict[str, list[int]] = {}
         for name, kib in m.rss.values():

@@ -49,8 +49,12 @@ def annotations_key(job_id: str) -> str:
     return f"{job_prefix(job_id)}/annotations.zip"
 
 
+def shards_prefix(job_id: str) -> str:
+    return f"{job_prefix(job_id)}/shards"
+
+
 def shard_key(job_id: str, index: int) -> str:
-    return f"{job_prefix(job_id)}/shards/shard_{index:05d}.zip"
+    return f"{shards_prefix(job_id)}/shard_{index:05d}.zip"
 
 
 def download_key(job_id: str, fmt: str) -> str:

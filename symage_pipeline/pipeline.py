@@ -23,7 +23,8 @@ from typing import Any
 
 from symage_pipeline import annotate, coherence, render
 from symage_pipeline.annotate.outputs import WORK_DIR
-from symage_pipeline.bundle.parts import chunk_done_path, items_per_shard, part_entry, part_path
+from symage_pipeline.bundle import bundle_shard, item_ranges
+from symage_pipeline.bundle.parts import Parts, chunk_done_path, items_per_shard, part_entry, part_path
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.document import FilledDocument, OutputFile
 from symage_pipeline.keys import file_key
@@ -31,7 +32,7 @@ from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import ArtifactStore
 
 PROGRESS_EVERY = 25  # items between progress reports and cancel checks: ~1 ms of DB work per report
-STAGES = ("identities", "coherence", "render", "annotate", "write")
+STAGES = ("identities", "coherence", "render", "annotate", "write", "bundle")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class ChunkResult:
     files: int
     bytes_written: int
     seconds: dict[str, float] = field(default_factory=dict)  # per stage, for the step's metadata
+    shards: int = 0  # dataset shards this chunk bundled (`bundle_whole_shards`)
 
 
 def plan_chunks(job_id: str, spec: GenerationSpec, chunk_size: int, shard_size: int = 0) -> list[Chunk]:
@@ -130,7 +132,8 @@ def make_chunk(
     should_stop: Callable[[], bool] | None = None,
 ) -> ChunkResult:
     """Make the chunk's documents a batch at a time: identities, values, every requested surface,
-    labels, into the store and the chunk's part. Only one batch is in memory at once.
+    labels, into the store and the chunk's parts. Only one batch is in memory at once. Then the
+    dataset shards that lie wholly in the chunk are bundled (`bundle_whole_shards`).
 
     `should_stop` is asked before each batch (a cancel): the chunk then ends with the documents
     made so far, a prefix of its items. `on_progress` gets the documents of each finished batch."""
@@ -161,7 +164,25 @@ def make_chunk(
             made += len(documents)
             if on_progress:
                 on_progress(len(documents))
-    return ChunkResult(chunk, made, sink.files, sink.bytes, {k: round(v, 3) for k, v in seconds.items()})
+    t0 = time.perf_counter()
+    complete = made == (chunk.stop - chunk.start) * len(chunk.spec.form_ids)  # not stopped by a cancel
+    shards = bundle_whole_shards(catalog, store, chunk) if complete else 0
+    seconds["bundle"] = time.perf_counter() - t0
+    return ChunkResult(chunk, made, sink.files, sink.bytes, {k: round(v, 3) for k, v in seconds.items()}, shards)
+
+
+def bundle_whole_shards(catalog: Catalog, store: ArtifactStore, chunk: Chunk) -> int:
+    """Bundle the dataset shards whose items all lie in this (finished) chunk: fanned-out chunks
+    bundle their shards in parallel, and the bundle step only does the shards that straddle two
+    chunks, and joins. Returns how many."""
+    ranges = item_ranges(chunk.spec, chunk.shard_size)
+    if len(ranges) < 2:
+        return 0  # one archive for the whole job: the bundle step writes it
+    whole = [k for k, (start, stop) in enumerate(ranges) if chunk.start <= start and stop <= chunk.stop]
+    with Parts(store, chunk.job_id) as parts:
+        for k in whole:
+            bundle_shard(chunk.spec, catalog, store, chunk.job_id, ranges, k, parts)
+    return len(whole)
 
 
 def items_made(results: Sequence[ChunkResult]) -> int | None:

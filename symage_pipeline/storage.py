@@ -48,6 +48,10 @@ class ArtifactStore(ABC):
     @abstractmethod
     def delete_prefix(self, prefix: str) -> None: ...
 
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove one key; a missing key is not an error."""
+
     def presigned_url(self, key: str, expires_in: int) -> str | None:
         """A URL that fetches `key` without credentials, or None when the API must sign it itself."""
         return None
@@ -123,6 +127,9 @@ class LocalStore(ArtifactStore):
         shutil.rmtree(self.path(prefix), ignore_errors=True)
         self._made.clear()
 
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
 
 class S3Store(ArtifactStore):
     """Objects under `s3://bucket/prefix`; uploads go through a spooled temp file so a failed write
@@ -186,6 +193,9 @@ class S3Store(ArtifactStore):
         for start in range(0, len(keys), 1000):
             batch = [{"Key": self._key(k)} for k in keys[start : start + 1000]]
             self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch})
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def presigned_url(self, key: str, expires_in: int) -> str | None:
         return self.client.generate_presigned_url(

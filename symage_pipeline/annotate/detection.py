@@ -18,8 +18,7 @@ object, normalised to [0, 1], class ids 0-based in the job's class order.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -75,16 +74,16 @@ def yolo_data_yaml(names: Sequence[str], splits: Sequence[str], surface: str) ->
 
 
 class CocoWriter:
-    """Streams one COCO instances file: images and annotations spill to disk until ``close``."""
+    """Streams one shard's part of a COCO instances file: images and annotations (ids from 1) to
+    two spill files beside ``path``; ``write_coco`` joins the shards' parts into the file."""
 
     def __init__(self, path: Path, names: Sequence[str], scheme: str):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.categories = [{"id": i + 1, "name": n, "supercategory": scheme} for i, n in enumerate(names)]
         self._cat = {n: i + 1 for i, n in enumerate(names)}
-        # Closed in close(); a writer lives for the whole bundle pass, not a with-block.
-        self._images: BinaryIO = tempfile.TemporaryFile()  # type: ignore[assignment]  # noqa: SIM115
-        self._annotations: BinaryIO = tempfile.TemporaryFile()  # type: ignore[assignment]  # noqa: SIM115
+        self.paths = (path.with_suffix(".images"), path.with_suffix(".annotations"))
+        # Closed in spill(); a writer lives for a shard's whole pass, not a with-block.
+        self._images: BinaryIO = self.paths[0].open("wb")  # noqa: SIM115
+        self._annotations: BinaryIO = self.paths[1].open("wb")  # noqa: SIM115
         self.image_count = 0
         self.annotation_count = 0
 
@@ -128,15 +127,52 @@ class CocoWriter:
                 },
             )
 
-    def close(self) -> None:
-        with self.path.open("wb") as out:
-            head = {"info": COCO_INFO, "licenses": [], "categories": self.categories}
-            out.write(json.dumps(head, sort_keys=True)[:-1].encode() + b',"images":[')
-            self._images.seek(0)
-            shutil.copyfileobj(self._images, out)
-            out.write(b'],"annotations":[')
-            self._annotations.seek(0)
-            shutil.copyfileobj(self._annotations, out)
-            out.write(b"]}")
+    def spill(self) -> tuple[Path, Path]:
+        """Close the part: the images and annotations spill files."""
         self._images.close()
         self._annotations.close()
+        return self.paths
+
+
+# An id member of an image or annotation as json.dumps writes it. A string value cannot hold this
+# text: inside a JSON string every quote is escaped, so `"id": ` never matches there.
+_IMAGE_ID = re.compile(rb'"id": (\d+)')
+_ANNOTATION_IDS = re.compile(rb'"(id|image_id)": (\d+)')
+
+
+def _shifted(data: bytes, images: int, annotations: int, *, annotation: bool) -> bytes:
+    """A part's objects with their ids moved past the earlier parts' `images` / `annotations`."""
+    if not images and not annotations:
+        return data
+    if not annotation:
+        return _IMAGE_ID.sub(lambda m: b'"id": %d' % (int(m.group(1)) + images), data)
+    return _ANNOTATION_IDS.sub(
+        lambda m: b'"%s": %d' % (m.group(1), int(m.group(2)) + (annotations if m.group(1) == b"id" else images)), data
+    )
+
+
+def write_coco(path: Path, names: Sequence[str], scheme: str, parts: Sequence[Any]) -> None:
+    """One COCO instances file from the parts of consecutive shards (`CocoPart`s, in item order):
+    ids continue from part to part, as if one writer had seen every page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    categories = [{"id": i + 1, "name": n, "supercategory": scheme} for i, n in enumerate(names)]
+    with path.open("wb") as out:
+        head = {"info": COCO_INFO, "licenses": [], "categories": categories}
+        out.write(json.dumps(head, sort_keys=True)[:-1].encode() + b',"images":[')
+        _join(out, parts, annotation=False)
+        out.write(b'],"annotations":[')
+        _join(out, parts, annotation=True)
+        out.write(b"]}")
+
+
+def _join(out: BinaryIO, parts: Sequence[Any], *, annotation: bool) -> None:
+    images = annotations = 0
+    wrote = False
+    for part in parts:
+        count = part.annotation_count if annotation else part.image_count
+        if count:
+            data = (part.annotations if annotation else part.images).read_bytes()
+            out.write((b"," if wrote else b"") + _shifted(data, images, annotations, annotation=annotation))
+            wrote = True
+        images += part.image_count
+        annotations += part.annotation_count

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from symage_pipeline.annotate.outputs import WORK_DIR
@@ -124,55 +124,64 @@ def group_items(spec: GenerationSpec, paths: Iterable[str]) -> dict[tuple[int, s
     return groups
 
 
-class ItemIndexWriter:
-    """Writes the item pages as files arrive, a shard's at a time and in item order, so only one
-    page of rows is held whatever the job size."""
+def item_rows(spec: GenerationSpec, paths: Iterable[str]) -> list[dict[str, Any]]:
+    """The index rows of the items these dataset paths belong to, in item order."""
+    groups = group_items(spec, paths)
+    order = {f: n for n, f in enumerate(spec.form_ids)}
+    return [
+        {
+            "item_id": document_stem(form_id, item, spec.quantity),
+            "item_index": item,
+            "form_id": form_id,
+            "files": order_item_files(groups[(item, form_id)]),
+        }
+        for item, form_id in sorted(groups, key=lambda k: (k[0], order[k[1]]))
+    ]
 
-    def __init__(self, spec: GenerationSpec, store: ArtifactStore, job_id: str) -> None:
-        self.spec, self.store, self.base = spec, store, items_prefix(job_id)
-        self._order = {f: n for n, f in enumerate(spec.form_ids)}
-        self._rows: list[dict[str, Any]] = []
-        self.count = self._pages = 0
 
-    def add(self, paths: Iterable[str]) -> None:
-        """Files of items after every item added so far."""
-        groups = group_items(self.spec, paths)
-        for item, form_id in sorted(groups, key=lambda k: (k[0], self._order[k[1]])):
-            self._rows.append(
-                {
-                    "item_id": document_stem(form_id, item, self.spec.quantity),
-                    "item_index": item,
-                    "form_id": form_id,
-                    "files": order_item_files(groups[(item, form_id)]),
-                }
-            )
-            self.count += 1
-            if len(self._rows) == ITEMS_PER_PAGE:
-                self._flush()
+def write_item_pages(
+    store: ArtifactStore, job_id: str, first: int, rows: Sequence[dict[str, Any]]
+) -> dict[int, list[dict[str, Any]]]:
+    """Write the pages these rows (positions `first`, `first` + 1, …) fill whole; the rows of
+    pages they only share with other rows come back by page, for `finish_item_index`. So the
+    shards of a job write their pages apart, in parallel, and only the pages at their edges are
+    joined at the end."""
+    base = items_prefix(job_id)
+    edges: dict[int, list[dict[str, Any]]] = {}
+    end = first + len(rows)
+    page = first // ITEMS_PER_PAGE
+    while page * ITEMS_PER_PAGE < end:
+        lo, hi = page * ITEMS_PER_PAGE, (page + 1) * ITEMS_PER_PAGE
+        chunk = list(rows[max(lo, first) - first : min(hi, end) - first])
+        if lo >= first and hi <= end:
+            store.put_bytes(f"{base}/page_{page:06d}.json", json.dumps(chunk).encode())
+        else:
+            edges[page] = chunk
+        page += 1
+    return edges
 
-    def _flush(self) -> None:
-        self.store.put_bytes(f"{self.base}/page_{self._pages:06d}.json", json.dumps(self._rows).encode())
-        self._rows, self._pages = [], self._pages + 1
 
-    def close(self) -> None:
-        if self._rows or not self._pages:
-            self._flush()
-        index = {"count": self.count, "per_page": ITEMS_PER_PAGE}
-        self.store.put_bytes(f"{self.base}/index.json", json.dumps(index).encode())
-
-    def __enter__(self) -> ItemIndexWriter:
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        if exc_type is None:
-            self.close()
+def finish_item_index(
+    store: ArtifactStore, job_id: str, edges: Iterable[Mapping[int, Sequence[dict[str, Any]]]], count: int
+) -> None:
+    """Write the edge pages (their rows from every writer, in order) and the index."""
+    base = items_prefix(job_id)
+    joined: dict[int, list[dict[str, Any]]] = {}
+    for part in edges:
+        for page, rows in part.items():
+            joined.setdefault(int(page), []).extend(rows)
+    if not count:
+        joined[0] = []
+    for page, rows in sorted(joined.items()):
+        store.put_bytes(f"{base}/page_{page:06d}.json", json.dumps(rows).encode())
+    store.put_bytes(f"{base}/index.json", json.dumps({"count": count, "per_page": ITEMS_PER_PAGE}).encode())
 
 
 def build_item_index(spec: GenerationSpec, store: ArtifactStore, job_id: str, paths: Iterable[str]) -> int:
     """Write the item pages for these dataset paths; returns the number of items."""
-    with ItemIndexWriter(spec, store, job_id) as index:
-        index.add(paths)
-    return index.count
+    rows = item_rows(spec, paths)
+    finish_item_index(store, job_id, [write_item_pages(store, job_id, 0, rows)], len(rows))
+    return len(rows)
 
 
 def item_count(store: ArtifactStore, job_id: str) -> int | None:

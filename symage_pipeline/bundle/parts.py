@@ -149,6 +149,10 @@ class ShardFiles:
         return read_member(*self.members[path])
 
 
+# The parts' files of the items [start, stop), open for the block.
+FilesOf = Callable[[int, int], contextlib.AbstractContextManager[ShardFiles]]
+
+
 class Parts:
     """A job's parts by the items they hold. A local store's parts are read in place; a remote
     store's are fetched once into a temporary folder. `items(start, stop, item_of)` opens the

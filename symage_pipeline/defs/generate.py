@@ -187,13 +187,14 @@ def make_chunk(
             "docs_per_second": round(result.documents / seconds, 1) if seconds else 0.0,
             "files": result.files,
             "bytes": result.bytes_written,
+            "shards_bundled": result.shards,
             "stage_seconds": result.seconds,
         }
     )
     return result
 
 
-@dg.op(retry_policy=CHUNK_RETRY)  # a re-run bundle reads the files its first attempt copied from parts
+@dg.op(retry_policy=CHUNK_RETRY)  # a retry after the parts were cleared finds the dataset's manifest
 def bundle(
     context: dg.OpExecutionContext,
     catalog: CatalogResource,

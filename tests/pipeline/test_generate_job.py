@@ -8,6 +8,7 @@ import json
 import zipfile
 
 import pymupdf
+import pytest
 
 from symage_pipeline import pipeline
 from symage_pipeline.catalog import load_catalog
@@ -222,19 +223,20 @@ def test_render_reports_progress_every_few_documents(tmp_path) -> None:
     assert len(LocalStore(tmp_path).list("jobs/p/files/ground_truth/json")) == 60
 
 
-def test_multiprocess_runs_write_the_same_dataset_as_one_process(settings) -> None:
+@pytest.mark.parametrize("shard_size", [5_000, 4])
+def test_multiprocess_runs_write_the_same_dataset_as_one_process(settings, shard_size: int) -> None:
     """Parallelism is the executor's: a run that fans out to Dagster's multiprocess workers (each
-    chunk a step in its own process) writes the bytes a one-process run writes."""
+    chunk a step in its own process, bundling the shards that lie in it) writes the bytes a
+    one-process run writes, in one archive or in shards."""
     from symage_pipeline.app.db import Account, Database, Job
     from symage_pipeline.app.records import JobTracker
     from symage_pipeline.defs.execution import plan_execution
     from symage_pipeline.defs.launch import InProcessRunSubmitter
 
     spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=12, output_formats=("pdf_typed",), seed=4)
-    fanned = settings.model_copy(
-        update={"multiprocess_min_documents": 10, "workers": 2, "steps_per_worker": 1, "min_chunk_documents": 1}
-    )
-    one = settings.model_copy(update={"multiprocess_min_documents": 10**9})
+    fanned = settings.model_copy(update={"multiprocess_min_documents": 10, "workers": 2, "steps_per_worker": 1,
+                                         "min_chunk_documents": 1, "shard_size": shard_size})  # fmt: skip
+    one = settings.model_copy(update={"multiprocess_min_documents": 10**9, "shard_size": shard_size})
     assert plan_execution(spec, fanned).executor_config()["multiprocess"]["max_concurrent"] == 2
     assert plan_execution(spec, one).executor_config() == {"in_process": {}}
     db = Database(settings.resolved_database_url)
@@ -248,7 +250,14 @@ def test_multiprocess_runs_write_the_same_dataset_as_one_process(settings) -> No
         result = submitter.execute(job_id, spec)
         job = JobTracker(db).get(job_id)
         assert job.status == "completed", job.error
-        zips.append(run_settings.open_store().get_bytes(f"jobs/{job_id}/dataset.zip"))
+        store = run_settings.open_store()
+        archives = [k for k in store.list(f"jobs/{job_id}") if k.endswith(".zip") and "/files/" not in k]
+        assert len(archives) == (1 if shard_size > 12 else 5)  # dataset.zip; or 3 shards, preview, annotations
+        zips.append({k.split("/", 2)[2]: store.get_bytes(k) for k in archives})
+        bundled = sum(e.event_specific_data.metadata["shards_bundled"].value for e in result.all_events
+                      if e.event_type_value == "STEP_OUTPUT" and e.step_key.startswith("make_chunk["))  # fmt: skip
+        # Fanned out, chunks of 6 items: shards [0, 4) and [8, 12) lie in one chunk, [4, 8) straddles two.
+        assert bundled == (0 if shard_size > 12 else 2 if run_settings is fanned else 3)
         run = submitter.instance.get_run_by_id(result.run_id)
         steps.append(len([e for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]))
         assert run.tags["dagster/partition"] == job_id

@@ -1,0 +1,79 @@
+"""Golden hashes of sharded datasets, and the same bytes wherever a shard was bundled.
+
+The single-archive goldens (test_golden_datasets.py) do not reach the sharded path: shards,
+preview.zip, annotations.zip, item pages across shard edges, a partial dataset. These hashes were
+pinned from the code before shards could be bundled by the chunk steps that made them, so moving
+that work between steps (or processes) must not change a byte; nor may the chunking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from symage_pipeline import pipeline
+from symage_pipeline.bundle import build_dataset
+from symage_pipeline.catalog import load_catalog
+from symage_pipeline.spec import GenerationSpec
+from symage_pipeline.storage import LocalStore
+
+ML = ("pdf_typed", "png_typed", "bio", "coco", "yolo", "donut")
+# name: (spec, items per chunk, shard size in documents, items of a partial dataset)
+CASES = {
+    "two_forms_ml": (GenerationSpec(form_ids=("irs_w2_2025", "irs_f1040_2024"), quantity=11, seed=4,
+                                    output_formats=ML, config={"dpi": 50}), 4, 4, None),
+    "w2_typed": (GenerationSpec(form_ids=("irs_w2_2025",), quantity=23, seed=8,
+                                output_formats=("pdf_typed", "coco")), 7, 5, None),
+    "pages": (GenerationSpec(form_ids=("irs_w2_2025", "irs_w9_2024"), quantity=130, seed=2,
+                             output_formats=("pdf_typed",)), 40, 50, None),
+    "partial": (GenerationSpec(form_ids=("irs_w2_2025",), quantity=23, seed=8,
+                               output_formats=("pdf_typed", "donut")), 7, 5, 14),
+}  # fmt: skip
+GOLDEN = {
+    "pages": "cc236191ece1e112d502ab4820506752fc044b79f4fcbfac6d2d018a89b20bb8",
+    "partial": "f223b0d5adc036b9603c9d35b370ace4a6c73fdafb8e01bb1369113162b87974",
+    "two_forms_ml": "46ff53c9dfab5cb116559cb6694a7e4ce79e8947c0e9a674fe93784af7ca72b7",
+    "w2_typed": "b664da8b2082bd8fb7825dbdd2198fb01858ca201d6e1b33ffc5aa7c15ea7e6f",
+}
+
+
+def outputs(root: Path, spec: GenerationSpec, chunk_items: int, shard_size: int, items: int | None,
+            *, chunks_bundle: bool = True) -> tuple[dict, int]:  # fmt: skip
+    """Every file the job leaves outside its per-document files, by hash; and how many shards its
+    chunks bundled (none when the chunks are planned without the shard size)."""
+    store, catalog = LocalStore(root), load_catalog()
+    bundled = 0
+    for chunk in pipeline.plan_chunks("job", spec, chunk_items, shard_size if chunks_bundle else 0):
+        bundled += pipeline.make_chunk(catalog, store, chunk).shards
+    info = build_dataset(spec, catalog, store, "job", generated_at=datetime(2026, 1, 1, tzinfo=UTC),
+                         shard_size=shard_size, items=items)  # fmt: skip
+    job = root / "jobs/job"
+    paths = [p for p in sorted(job.rglob("*")) if p.is_file() and p.relative_to(job).parts[0] != "files"]
+    found = {p.relative_to(job).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in paths}
+    found["info"] = [info.key, info.size_bytes, info.documents, info.files, info.layout]
+    return found, bundled
+
+
+def digest(found: dict) -> str:
+    return hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_sharded_datasets_keep_their_bytes(tmp_path: Path, name: str) -> None:
+    found, bundled = outputs(tmp_path, *CASES[name])
+    assert digest(found) == GOLDEN[name], json.dumps(found, indent=1, sort_keys=True)
+    assert bundled > 0  # some shards were bundled by their chunks, the rest by the bundle step
+
+
+def test_shards_bundled_by_the_chunks_or_by_the_bundle_step_are_the_same_bytes(tmp_path: Path) -> None:
+    spec, chunk_items, shard_size, items = CASES["w2_typed"]
+    by_chunks, bundled = outputs(tmp_path / "a", spec, chunk_items, shard_size, items)
+    by_bundle, none = outputs(tmp_path / "b", spec, chunk_items, shard_size, items, chunks_bundle=False)
+    # Chunks of 7 items over shards of 5: [0, 5) and [15, 20) lie in one chunk; the others straddle two.
+    assert (bundled, none) == (2, 0) and by_chunks == by_bundle
+    # Nothing of the work area is left once the dataset is whole.
+    assert not (tmp_path / "a/jobs/job/files/_work").exists()
