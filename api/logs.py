@@ -7,30 +7,18 @@ access log is one `symage.access` line per request with method, path, status and
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import UTC, datetime
+from typing import Any
 
 from api.envelope import current_request_id
-
-# Fields a line may carry beyond its message, from `extra=` or the request context.
-FIELDS = ("request_id", "job_id", "user_id", "method", "path", "status", "duration_ms")
+from symage_pipeline.logs import JsonFormatter as BaseJsonFormatter
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        line = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        line.update({k: getattr(record, k) for k in FIELDS if getattr(record, k, None) is not None})
-        if "request_id" not in line and (request_id := current_request_id()):
-            line["request_id"] = request_id
-        if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+class JsonFormatter(BaseJsonFormatter):
+    """The API's lines: the request id of the request being served, when a line has none."""
+
+    def context(self, record: logging.LogRecord) -> dict[str, Any]:
+        return {"request_id": current_request_id()}
 
 
 def configure_logging(log_format: str, level: str = "INFO") -> None:

@@ -21,9 +21,10 @@ def dagster_yaml(settings: Settings) -> str:
     or the production one (PostgreSQL storage, and S3 compute logs when the store is on S3) when
     `SYMAGE_DAGSTER_POSTGRES_URL` is set. Values are quoted by the templates; URLs carry no quotes."""
     values = {"max_concurrent_runs": settings.max_concurrent_runs}
+    logs = _template("python_logs_json.yaml").template if settings.log_format == "json" else ""
     if settings.dagster_postgres_url is None:
-        return _template("embedded.yaml").substitute(values)
-    text = _template("production.yaml").substitute(values, dagster_postgres_url=settings.dagster_postgres_url)
+        return _template("embedded.yaml").substitute(values) + logs
+    text = _template("production.yaml").substitute(values, dagster_postgres_url=settings.dagster_postgres_url) + logs
     where = s3_location(settings.resolved_storage_url)
     if where is not None:
         bucket, prefix = where

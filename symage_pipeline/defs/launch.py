@@ -55,9 +55,18 @@ def job_run_config(job_id: str, spec: GenerationSpec | TabularSpec, settings: Se
     from symage_pipeline.defs.generate import run_config
     from symage_pipeline.defs.tabular import tabular_run_config
 
+    log_level = console_log_level(settings)
     if isinstance(spec, TabularSpec):
-        return TABULAR_JOB_NAME, tabular_run_config(job_id, spec).to_config_dict()
-    return JOB_NAME, run_config(job_id, spec, plan_execution(spec, settings)).to_config_dict()
+        return TABULAR_JOB_NAME, tabular_run_config(job_id, spec, log_level=log_level).to_config_dict()
+    return JOB_NAME, run_config(job_id, spec, plan_execution(spec, settings), log_level=log_level).to_config_dict()
+
+
+def console_log_level(settings: Settings, quiet: bool = False) -> str | None:
+    """Dagster's console logger of a run: silent when the logs are JSON (the instance's handler
+    writes each line as JSON instead, `defs/logs.py`), WARNING when quiet, else its default."""
+    if settings.log_format == "json":
+        return "CRITICAL"
+    return "WARNING" if quiet else None
 
 
 class RunSubmitter(ABC):
@@ -239,7 +248,7 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
         from symage_pipeline.defs.resources import job_resources
         from symage_pipeline.defs.tabular import generate_tabular, tabular_run_config
 
-        log_level = "WARNING" if self.quiet else None
+        log_level = console_log_level(self.settings, self.quiet)
         tags = job_tags(job_id, spec, user_id, max_attempts=self.max_attempts)
         # execute_in_process sets the partition tag itself from partition_key
         in_process_tags = {k: v for k, v in tags.items() if k != PARTITION_TAG}
