@@ -4,7 +4,8 @@ and a table extrapolating 10,000,000 documents to N workers from what was measur
 The job is admitted and run the way `symage generate` runs it (the same Dagster job, the
 in-process submitter: one process with one worker, the multiprocess executor's forkserver and step
 processes with two), on the server's defaults (sharded archives). Every descendant process's peak
-RSS is its kernel high-water mark (VmHWM in /proc), sampled until the job ends.
+RSS is its kernel high-water mark (VmHWM in /proc), sampled until the job ends; each worker count
+is measured in a fresh process, so no peak carries over from one measurement to the next.
 
 Run: ``python bench/bench_bulk.py [--n 100000] [--workers 1 2]``.
 """
@@ -12,8 +13,12 @@ Run: ``python bench/bench_bulk.py [--n 100000] [--workers 1 2]``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import math
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -195,14 +200,28 @@ def extrapolate(runs: list[Measured], settings: Settings) -> None:
         print(" ".join(f"{v:>10}" for v in row))
 
 
+def measure_apart(n: int, workers: int) -> Measured:
+    """`measure` in a process of its own: a process's VmHWM is its lifetime's peak, so a run
+    measured after another in the same process would report the earlier one's."""
+    out = subprocess.run([sys.executable, __file__, "--n", str(n), "--one", str(workers)],
+                         check=True, stdout=subprocess.PIPE, text=True).stdout  # fmt: skip
+    fields = json.loads(out.strip().splitlines()[-1])
+    fields["rss"] = {int(pid): tuple(v) for pid, v in fields["rss"].items()}
+    return Measured(**fields)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one measurement, as JSON
     args = parser.parse_args()
+    if args.one:
+        print(json.dumps(dataclasses.asdict(measure(args.n, args.one))))
+        return
     runs = []
     for workers in args.workers:
-        m = measure(args.n, workers)
+        m = measure_apart(args.n, workers)
         runs.append(m)
         print(f"\n{m.documents:,} typed W-2, {workers} worker(s): {m.wall:.1f} s, {m.documents / m.wall:.0f} docs/s "
               f"end to end; {m.chunks} chunk steps at {m.chunk_docs_per_s:.0f} docs/s each; launch → first "
