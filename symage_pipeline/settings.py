@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # Tabular jobs of at most this many rows run in the warm lane too (a table of 2,000 rows takes
     # ~0.1 s to make; a queued run spends ~2.5 s starting).
     fast_lane_max_rows: int = 2_000
+    # Where the warm lane process listens (`defs/lane.py`; `symage up` starts one and sets this):
+    # tiny jobs run there instead of in the API's process. Unset: the API runs them itself.
+    lane_url: str | None = None
     # Datasets of more documents than this are sharded (docs/spec/WIRE.md section 3): archives stay well under
     # the ~2 GiB a client should have to fetch in one piece.
     shard_size: int = 5_000

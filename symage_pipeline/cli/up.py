@@ -2,7 +2,8 @@
 
 The supervisor prepares every store (app DB migrations, the Dagster instance's storage) itself,
 before any child starts, so children never race to create them; then it starts the code server,
-the daemon, the webserver and the API, each in its own process group, and stops them together.
+the daemon, the warm lane for tiny jobs (`defs/lane.py`), the webserver and the API, each in its
+own process group, and stops them together.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class Supervisor:
 
     def stop(self, timeout: float = 15.0, *, runs_grace: float = 0.0) -> None:
         """Stop everyone; with `runs_grace`, gracefully: the API first (it finishes the requests in
-        flight and the runs of its in-process lane), then the daemon alone (no run is launched
+        flight), then the lane (the tiny jobs it took), then the daemon alone (no run is launched
         after it), then up to `runs_grace` seconds for the run workers it started (they live in its
         process group) to finish their runs; what is still running then is stopped and recovered
         at the next start (the job_reconciler re-executes it)."""
@@ -89,10 +90,11 @@ class Supervisor:
 
     def _stop_gracefully(self, timeout: float, runs_grace: float) -> None:
         procs = dict(self.children)
-        if "api" in procs and procs["api"].poll() is None:
-            _signal_group(procs["api"], signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                procs["api"].wait(timeout)
+        for name in ("api", "lane"):  # the lane finishes the tiny jobs it took, then exits
+            if name in procs and procs[name].poll() is None:
+                _signal_group(procs[name], signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    procs[name].wait(timeout)
         daemon = procs.get("daemon")
         if daemon is None:
             return
@@ -208,6 +210,12 @@ def up(host: str, port: int, ui_port: int, code_port: int | None, no_ui: bool) -
         )
         _wait_for_port(settings.code_server_host, settings.code_server_port, 60, code)
         supervisor.start("daemon", [py, "-m", "dagster._daemon", "run", "-w", str(home / "workspace.yaml")])
+        # The warm lane for tiny jobs, so the API never renders (defs/lane.py).
+        lane_port = free_port(settings.code_server_host)
+        lane = supervisor.start("lane", [py, "-m", "symage_pipeline.defs.lane", "--host", settings.code_server_host,
+                                         "--port", str(lane_port)])  # fmt: skip
+        _wait_for_port(settings.code_server_host, lane_port, 60, lane)
+        env["SYMAGE_LANE_URL"] = f"http://{settings.code_server_host}:{lane_port}"
         if not no_ui:
             supervisor.start(
                 "webserver",

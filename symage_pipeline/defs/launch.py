@@ -320,13 +320,17 @@ class InProcessRunSubmitter(_InstanceMixin, RunSubmitter):
 
 
 class RoutingSubmitter(RunSubmitter):
-    """Jobs of at most `settings.fast_lane_max_documents` documents run in this process's warm lane
+    """Jobs of at most `settings.fast_lane_max_documents` documents run in a warm lane
     (`execute_in_process`: recorded in the instance and shown in the UI, but outside the queue's
-    concurrency limit); everything else goes through the queue and the daemon."""
+    concurrency limit): the lane process of `symage up` when `settings.lane_url` is set
+    (`defs/lane.py`), else this process's own; everything else goes through the queue and the daemon."""
 
     def __init__(self, settings: Settings):
+        from symage_pipeline.defs.lane import LaneSubmitter
+
         self.settings = settings
-        self.fast = InProcessRunSubmitter(settings, max_attempts=settings.run_attempts)
+        own = InProcessRunSubmitter(settings, max_attempts=settings.run_attempts)
+        self.fast: RunSubmitter = LaneSubmitter(settings.lane_url, own) if settings.lane_url else own
         self.queued = DagsterRunSubmitter(settings)
 
     def submit(self, job_id: str, spec: GenerationSpec | TabularSpec, *, user_id: str = "") -> str:

@@ -293,3 +293,70 @@ def test_sigterm_lets_the_running_job_finish_before_stopping(tmp_path) -> None:
         created["job_id"])  # fmt: skip
     assert job is not None and job.status == "completed", (job.status if job else None, log.read_text()[-3000:])
     assert "letting running jobs finish" in log.read_text()
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def test_a_tiny_job_runs_in_the_warm_lane_not_in_the_api_and_survives_the_api(tmp_path) -> None:
+    """A one-document job skips the queue but is rendered by the lane process, not the API's; it
+    completes in about a second, and the lane keeps running the jobs it took when the API dies."""
+    from dagster import DagsterInstance
+
+    from symage_pipeline.defs.automation import _worker_pid
+
+    data, port = tmp_path / "data", free_port()
+    up = _start(data, port)
+    try:
+        _wait_up(up, port, data.parent / f"{data.name}.log")
+        lanes = [p for p in _descendants(up.pid) if "symage_pipeline.defs.lane" in _cmdline(p)]
+        apis = [p for p in _descendants(up.pid) if "uvicorn" in _cmdline(p)]
+        assert len(lanes) == 1 and len(apis) == 1
+        env = {**os.environ, "SYMAGE_DATA_DIR": str(data)}
+        key = subprocess.run([str(Path(sys.executable).parent / "symage"), "accounts", "create-key", "u"],
+                             env=env, check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+        auth, base = {"Authorization": f"Bearer {key}"}, f"http://127.0.0.1:{port}"
+
+        def wait(job_id: str) -> tuple[dict, float]:
+            start = time.monotonic()
+            while time.monotonic() - start < 60:
+                found = httpx.get(f"{base}/api/v1/jobs/{job_id}", headers=auth).json()["data"]
+                if found["status"] in ("completed", "failed"):
+                    return found, time.monotonic() - start
+                time.sleep(0.05)
+            raise AssertionError(f"job {job_id} did not finish")
+
+        from symage_pipeline.app.db import Database
+        from symage_pipeline.app.records import JobTracker
+
+        tracker = JobTracker(Database(f"sqlite:///{data.resolve() / 'symage.db'}", run_migrations=False))
+        posted = time.monotonic()
+        job = httpx.post(f"{base}/api/v1/generate", json={"form_id": "irs_w2_2025", "quantity": 1}, headers=auth)
+        assert job.status_code == 200, job.text
+        done, _ = wait(job.json()["data"]["job_id"])
+        assert done["status"] == "completed", done["error"]
+        assert time.monotonic() - posted < 5  # no queue, no run-worker start (~1 s measured)
+        run_id = tracker.get(done["job_id"]).dagster_run_id
+        with DagsterInstance.from_config(str(data / "dagster")) as instance:
+            assert _worker_pid(instance, run_id) == lanes[0]  # rendered by the lane process
+
+        # The API dies right after handing over three tiny jobs: the lane still runs them.
+        ids = [httpx.post(f"{base}/api/v1/generate", headers=auth,
+                          json={"form_id": "irs_w2_2025", "quantity": 2, "seed": s}).json()["data"]["job_id"]
+               for s in range(3)]  # fmt: skip
+        os.kill(apis[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(tracker.get(i).status != "completed" for i in ids):
+            time.sleep(0.2)
+        assert [tracker.get(i).status for i in ids] == ["completed"] * 3
+    finally:
+        children = _descendants(up.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(up.pid, signal.SIGKILL)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
