@@ -179,7 +179,7 @@ def bundle_whole_shards(catalog: Catalog, store: ArtifactStore, chunk: Chunk) ->
     if len(ranges) < 2:
         return 0  # one archive for the whole job: the bundle step writes it
     whole = [k for k, (start, stop) in enumerate(ranges) if chunk.start <= start and stop <= chunk.stop]
-    with Parts(store, chunk.job_id) as parts:
+    with Parts(store, chunk.job_id, chunk.spec) as parts:
         for k in whole:
             bundle_shard(chunk.spec, catalog, store, chunk.job_id, ranges, k, parts)
     return len(whole)

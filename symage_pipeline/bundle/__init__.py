@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,12 +42,13 @@ from symage_pipeline.bundle.archive import (
     inner_manifest,
     json_bytes,
     labels_info,
+    local_entries,
     write_archive,
 )
 from symage_pipeline.bundle.card import dataset_card
 from symage_pipeline.bundle.downloads import csv_columns, ground_truth_records, join_downloads, write_downloads
-from symage_pipeline.bundle.items import finish_item_index, item_rows, stem_parser, write_item_pages
-from symage_pipeline.bundle.parts import Parts, ShardFiles, items_per_shard
+from symage_pipeline.bundle.items import finish_item_index, item_rows, write_item_pages
+from symage_pipeline.bundle.parts import Parts, items_per_shard
 from symage_pipeline.bundle.shards import bundle_shard, shard_exports_of, summary, work_key
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.keys import (
@@ -100,15 +101,6 @@ def item_ranges(spec: GenerationSpec, shard_size: int | None, items: int | None 
     return [(start, min(start + per, made)) for start in range(0, spec.quantity, per) if start < made] or [(0, 0)]
 
 
-def _documents(files: ShardFiles) -> list[tuple[str, Source]]:
-    """The dataset files among a shard's part members, copied as they are; work files stay behind."""
-    return [(p, ("member", files.get(p))) for p in files if not p.startswith(f"{WORK_DIR}/")]
-
-
-def _local(files: Iterable[DatasetFile]) -> list[tuple[str, Source]]:
-    return [(f.path, ("local", f.local)) for f in files]
-
-
 def build_dataset(
     spec: GenerationSpec,
     catalog: Catalog,
@@ -125,18 +117,14 @@ def build_dataset(
     part of it); its parts stay, so a later re-execution of the failed chunks can still bundle
     the whole dataset."""
     made = spec.quantity if items is None else items
-    parse = stem_parser(spec)
     ranges = item_ranges(spec, shard_size, made)
     layout = "single" if len(ranges) == 1 else "sharded"
     documents_made = made * len(spec.form_ids)
 
     with contextlib.ExitStack() as stack:
-        parts = stack.enter_context(Parts(store, job_id))
+        parts = stack.enter_context(Parts(store, job_id, spec))
         if not parts and items is None and store.exists(manifest_key(job_id)):
             return _bundled(store, job_id)  # a retried bundle whose first attempt ended after clearing the parts
-
-        def files_of(start: int, stop: int) -> contextlib.AbstractContextManager[ShardFiles]:
-            return parts.items(start, stop, lambda path: hit[0] if (hit := parse(path)) else None)
 
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="symage-bundle-")))
         top: dict[str, Any] = {
@@ -153,18 +141,18 @@ def build_dataset(
 
         if layout == "single":
             start, stop = ranges[0]
-            with files_of(start, stop) as files:
+            with parts.items(start, stop) as files:
                 write_downloads(spec, catalog, store, job_id, ground_truth_records(spec, files, start, stop))
-            extra = dataset_files(spec, catalog, files_of, tmp, ranges)
+            extra = dataset_files(spec, catalog, parts.items, tmp, ranges)
             card = _card(spec, catalog, store, job_id, top, extra, layout)
-            with files_of(start, stop) as files:
+            with parts.items(start, stop) as files:
                 size, manifest = write_archive(
                     store,
                     dataset_key(job_id),
                     spec,
                     catalog,
                     [("README.md", card), ("ground_truth/data.csv", csv_source), *sorted(
-                        [*_documents(files), *_local(extra)])],  # fmt: skip
+                        [*files.shipped(), *local_entries(extra)])],  # fmt: skip
                     layout=layout,
                     archive={"kind": "dataset"},
                     documents=documents_made,
@@ -191,13 +179,13 @@ def build_dataset(
             files_total = sum(s["files"] for s in summaries)
             preview_items = max(1, PREVIEW_DOCUMENTS // len(spec.form_ids))
             preview_docs = min(preview_items, spec.quantity) * len(spec.form_ids)
-            with files_of(0, min(preview_items, made)) as files:
+            with parts.items(0, min(preview_items, made)) as files:
                 size, _ = write_archive(
                     store,
                     preview_key(job_id),
                     spec,
                     catalog,
-                    [("README.md", card), *sorted(_documents(files))],
+                    [("README.md", card), *sorted(files.shipped())],
                     layout=layout,
                     archive={"kind": "preview", "item_range": [0, min(preview_items, spec.quantity)]},
                     documents=preview_docs,
@@ -209,7 +197,7 @@ def build_dataset(
                 annotations_key(job_id),
                 spec,
                 catalog,
-                [("README.md", card), ("ground_truth/data.csv", csv_source), *sorted(_local(extra))],
+                [("README.md", card), ("ground_truth/data.csv", csv_source), *sorted(local_entries(extra))],
                 layout=layout,
                 archive={"kind": "annotations"},
                 documents=0,

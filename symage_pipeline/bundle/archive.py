@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from symage_pipeline.annotate.dataset import DatasetFile
 from symage_pipeline.annotate.labels import bio_tag_names, label_names
 from symage_pipeline.annotate.splits import splits
 from symage_pipeline.bundle.parts import copy_member, zip_entry
@@ -36,6 +37,11 @@ Source = bytes | tuple[str, Any]
 def _copy(source: BinaryIO, sink: BinaryIO) -> None:
     while block := source.read(1 << 20):
         sink.write(block)
+
+
+def local_entries(files: Iterable[DatasetFile]) -> list[tuple[str, Source]]:
+    """Exports written to local files, as archive entries."""
+    return [(f.path, ("local", f.local)) for f in files]
 
 
 def source_size(store: ArtifactStore, source: Source) -> int:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from symage_pipeline.annotate.outputs import WORK_DIR
+from symage_pipeline.bundle.items import stem_parser
 from symage_pipeline.keys import files_prefix
 from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import ArtifactStore, LocalStore
@@ -142,25 +143,24 @@ class ShardFiles:
     def __iter__(self) -> Iterator[str]:
         return iter(self.members)
 
-    def get(self, path: str) -> tuple[BinaryIO, zipfile.ZipInfo] | None:
-        return self.members.get(path)
-
     def read(self, path: str) -> bytes:
         return read_member(*self.members[path])
 
-
-# The parts' files of the items [start, stop), open for the block.
-FilesOf = Callable[[int, int], contextlib.AbstractContextManager[ShardFiles]]
+    def shipped(self) -> list[tuple[str, tuple[str, tuple[BinaryIO, zipfile.ZipInfo]]]]:
+        """The dataset's files among the members, as archive entries copied as they are
+        (`archive.Source` "member"); work files stay behind."""
+        return [(p, ("member", m)) for p, m in self.members.items() if not p.startswith(f"{WORK_DIR}/")]
 
 
 class Parts:
     """A job's parts by the items they hold. A local store's parts are read in place; a remote
-    store's are fetched once into a temporary folder. `items(start, stop, item_of)` opens the
-    parts of those items."""
+    store's are fetched once into a temporary folder. `items(start, stop)` opens the parts of
+    those items."""
 
-    def __init__(self, store: ArtifactStore, job_id: str) -> None:
+    def __init__(self, store: ArtifactStore, job_id: str, spec: GenerationSpec) -> None:
         self._stack = contextlib.ExitStack()
         self._store = store
+        self._parse = stem_parser(spec)
         self.ranges: list[tuple[int, int, str]] = []
         for key in store.list(f"{files_prefix(job_id)}/{PARTS_DIR}"):
             if hit := _PART_NAME.search(key):
@@ -184,12 +184,12 @@ class Parts:
         return path
 
     @contextlib.contextmanager
-    def items(self, start: int, stop: int, item_of: Callable[[str], int | None]) -> Iterator[ShardFiles]:
-        """The members of the items [start, stop); `item_of` maps a member's path to its item."""
+    def items(self, start: int, stop: int) -> Iterator[ShardFiles]:
+        """The members of the items [start, stop)."""
 
         def keep(path: str) -> bool:
-            item = item_of(path)
-            return item is not None and start <= item < stop
+            hit = self._parse(path)
+            return hit is not None and start <= hit[0] < stop
 
         keys = [key for first, end, key in self.ranges if first < stop and start < end]
         with contextlib.ExitStack() as stack:

@@ -21,9 +21,9 @@ from typing import Any
 
 from symage_pipeline.annotate.dataset import CocoPart, ShardExports, shard_exports
 from symage_pipeline.annotate.outputs import WORK_DIR
-from symage_pipeline.bundle.archive import write_archive
+from symage_pipeline.bundle.archive import local_entries, write_archive
 from symage_pipeline.bundle.downloads import ground_truth_records, write_records
-from symage_pipeline.bundle.items import item_rows, stem_parser, write_item_pages
+from symage_pipeline.bundle.items import item_rows, write_item_pages
 from symage_pipeline.bundle.parts import Parts
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.keys import file_key, shard_key
@@ -59,12 +59,8 @@ def bundle_shard(
     """Write shard `shard` of the dataset whose shards hold `ranges`, from the parts of its items,
     and its parts of the dataset-level files; returns its summary."""
     start, stop = ranges[shard]
-    parse = stem_parser(spec)
     forms = len(spec.form_ids)
-    with (
-        tempfile.TemporaryDirectory(prefix="symage-shard-") as tmp,
-        parts.items(start, stop, lambda path: hit[0] if (hit := parse(path)) else None) as files,
-    ):
+    with tempfile.TemporaryDirectory(prefix="symage-shard-") as tmp, parts.items(start, stop) as files:
         with (
             store.open_write(work_key(job_id, shard, "data.json.part")) as json_sink,
             store.open_write(work_key(job_id, shard, "data.csv.part")) as csv_sink,
@@ -72,8 +68,7 @@ def bundle_shard(
             records = ground_truth_records(spec, files, start, stop)
             count = write_records(spec, catalog, records, json_sink, csv_sink, whole=False)
         exports = shard_exports(spec, catalog, files, ranges, shard, Path(tmp))
-        documents = [(p, ("member", files.get(p))) for p in files if not p.startswith(f"{WORK_DIR}/")]
-        members = sorted([*documents, *((f.path, ("local", f.local)) for f in exports.files)])
+        members = sorted([*files.shipped(), *local_entries(exports.files)])
         size, manifest = write_archive(
             store,
             shard_key(job_id, shard),
