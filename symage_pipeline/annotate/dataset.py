@@ -1,13 +1,14 @@
 """Dataset-level exports, built at bundle time from the per-document files (no re-rendering).
 
-One pass over the items in order reads what each document's chunk left in the work area (its
-parquet rows and its field boxes in pixels, both views of the annotation model) and feeds every
-writer: Hugging Face parquet (always, for every surface that has labels), COCO instances per
-split, YOLO label files and ``data.yaml``, Donut ``metadata.jsonl`` per split.
-Everything streams through files in a work directory, so memory stays flat whatever the job size.
-
-Files that belong with their items (parquet pieces, YOLO label files) are tagged with the shard of
-those items, so a sharded dataset keeps each shard self-contained; the rest are dataset-level.
+A shard at a time (``shard_exports``), one pass over its items in order reads what each
+document's chunk left in the work area (its parquet rows and its field boxes in pixels, both
+views of the annotation model) and feeds every writer: Hugging Face parquet (always, for every
+surface that has labels), COCO instances per split, YOLO label files, Donut ``metadata.jsonl``
+per split. What belongs with the shard's items (parquet pieces, YOLO labels) ships in its own
+archive; COCO and Donut are parts that ``merge_exports`` joins in item order, with ``data.yaml``.
+So shards can be exported apart (by the chunk steps that made them) and the result is the same
+as one pass over the whole job. Everything streams through files in a work directory, so memory
+stays flat whatever the job size.
 """
 
 from __future__ import annotations

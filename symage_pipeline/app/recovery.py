@@ -1,6 +1,6 @@
 """Which unfinished jobs need a hand after a failure or a crash, and what to do for each.
 
-Whatever died (the API with jobs in its in-process lane, the daemon, a run worker, all of them),
+Whatever died (the lane or the API with tiny jobs waiting, the daemon, a run worker, all of them),
 a job must end: the Dagster run it waits on is either alive; or it failed, or its worker is gone
 while Dagster still says STARTED (the default run launcher cannot see that), and then the run is
 re-executed from failure while it has attempts left, else the job fails (refunding what was not
@@ -23,8 +23,8 @@ MISSING = "MISSING"  # the job has a run id the instance does not know
 DEAD = "DEAD"  # STARTED, but its run worker process is gone
 RETRYABLE = ("FAILURE", DEAD)  # re-executed while the run has attempts left
 ENDED_BADLY = ("FAILURE", "CANCELED", DEAD)
-# A job without a run this long after creation lost its submission (an API that died with it in
-# its in-process lane); the lane runs tiny jobs in well under a second each.
+# A job without a run this long after creation lost its submission (a lane process, or an API
+# running its own lane, that died with it waiting); the lane runs tiny jobs in well under a second each.
 NO_RUN_GRACE = timedelta(seconds=90)
 
 
