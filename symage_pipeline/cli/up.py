@@ -61,8 +61,15 @@ class Supervisor:
         self.env = env
         self.children: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
-        proc = subprocess.Popen(args, env=self.env, start_new_session=True, preexec_fn=_die_with_parent)
+    def start(self, name: str, args: list[str], *, nice: int = 0) -> subprocess.Popen:
+        """`nice`: the child and every process it starts run at this lower priority."""
+
+        def before_exec() -> None:
+            _die_with_parent()
+            if nice:
+                os.nice(nice)
+
+        proc = subprocess.Popen(args, env=self.env, start_new_session=True, preexec_fn=before_exec)
         self.children.append((name, proc))
         return proc
 
@@ -123,6 +130,12 @@ def _group_alive(pgid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+# Rendering yields the cores to the API: the processes that run jobs (the code server starts the
+# run workers, the daemon its sensors, the lane its tiny jobs) are niced, so `GET /jobs/{id}` stays
+# fast while a large job keeps both cores busy.
+RENDER_NICENESS = 10
 
 
 def _die_with_parent() -> None:
@@ -207,13 +220,15 @@ def up(host: str, port: int, ui_port: int, code_port: int | None, no_ui: bool) -
                 "-p",
                 str(settings.code_server_port),
             ],
+            nice=RENDER_NICENESS,
         )
         _wait_for_port(settings.code_server_host, settings.code_server_port, 60, code)
-        supervisor.start("daemon", [py, "-m", "dagster._daemon", "run", "-w", str(home / "workspace.yaml")])
+        supervisor.start("daemon", [py, "-m", "dagster._daemon", "run", "-w", str(home / "workspace.yaml")],
+                         nice=RENDER_NICENESS)  # fmt: skip
         # The warm lane for tiny jobs, so the API never renders (defs/lane.py).
         lane_port = free_port(settings.code_server_host)
         lane = supervisor.start("lane", [py, "-m", "symage_pipeline.defs.lane", "--host", settings.code_server_host,
-                                         "--port", str(lane_port)])  # fmt: skip
+                                         "--port", str(lane_port)], nice=RENDER_NICENESS)  # fmt: skip
         _wait_for_port(settings.code_server_host, lane_port, 60, lane)
         env["SYMAGE_LANE_URL"] = f"http://{settings.code_server_host}:{lane_port}"
         if not no_ui:

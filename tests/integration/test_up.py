@@ -295,6 +295,10 @@ def test_sigterm_lets_the_running_job_finish_before_stopping(tmp_path) -> None:
     assert "letting running jobs finish" in log.read_text()
 
 
+def _niceness(pid: int) -> int:
+    return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def _cmdline(pid: int) -> str:
     try:
         return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -316,6 +320,7 @@ def test_a_tiny_job_runs_in_the_warm_lane_not_in_the_api_and_survives_the_api(tm
         lanes = [p for p in _descendants(up.pid) if "symage_pipeline.defs.lane" in _cmdline(p)]
         apis = [p for p in _descendants(up.pid) if "uvicorn" in _cmdline(p)]
         assert len(lanes) == 1 and len(apis) == 1
+        assert (_niceness(lanes[0]), _niceness(apis[0])) == (10, 0)  # rendering yields the cores to the API
         env = {**os.environ, "SYMAGE_DATA_DIR": str(data)}
         key = subprocess.run([str(Path(sys.executable).parent / "symage"), "accounts", "create-key", "u"],
                              env=env, check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
