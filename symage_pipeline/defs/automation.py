@@ -10,7 +10,7 @@ from functools import cache
 import dagster as dg
 from dagster._core.events import DagsterEventType
 
-from symage_pipeline.app.db import Database, Job
+from symage_pipeline.app.db import Database
 from symage_pipeline.app.records import JobTracker, due_for_expiry, mark_expired, unfinished_jobs
 from symage_pipeline.app.recovery import DEAD, MISSING, RunView, recovery_actions
 from symage_pipeline.app.webhooks import send_due
@@ -22,8 +22,6 @@ from symage_pipeline.defs.resources import AppDatabaseResource, ArtifactStoreRes
 from symage_pipeline.defs.tabular import generate_tabular
 from symage_pipeline.keys import job_prefix
 from symage_pipeline.settings import Settings, get_settings
-from symage_pipeline.spec import GenerationSpec
-from symage_pipeline.tabular.spec import TabularSpec
 
 WEBHOOK_TICK_SECONDS = 5  # retries are due after 10 s, 60 s, 300 s: a 5 s tick keeps them on time
 LANE_GRACE_SECONDS = 60
@@ -143,10 +141,6 @@ def _submitter(settings: Settings) -> DagsterRunSubmitter:
     return _submitters[where]
 
 
-def _spec(job: Job) -> GenerationSpec | TabularSpec:
-    return job.table_spec if job.kind == "tabular" else job.spec
-
-
 @dg.sensor(
     name="job_reconciler",
     jobs=[generate_documents, generate_tabular],
@@ -192,7 +186,7 @@ def job_reconciler(context: dg.SensorEvaluationContext):  # type: ignore[no-unty
             # an output recorded for a step that never finished (re-executing it from failure then
             # fails to load that input): run every step again, the same request makes the same bytes.
             from_failure = parent is not None and parent.remote_job_origin and views[run_id].state != DEAD
-            config = None if from_failure else job_run_config(job.job_id, _spec(job), settings)[1]
+            config = None if from_failure else job_run_config(job.job_id, job.request, settings)[1]
             new_run = _submitter(settings).reexecute(run_id, attempt=recovery.attempt, run_config=config)
             if from_failure:  # a failed step takes its progress back; the chunks that succeeded stay done
                 tracker.resume(job.job_id, run_id=new_run)
@@ -202,7 +196,7 @@ def job_reconciler(context: dg.SensorEvaluationContext):  # type: ignore[no-unty
             done.append(f"re-executed {job.job_id} (attempt {recovery.attempt})")
             continue
         instance.add_dynamic_partitions(PARTITIONS_NAME, [job.job_id])
-        spec = _spec(job)
+        spec = job.request
         name, config = job_run_config(job.job_id, spec, settings)
         context.log.info(f"resubmitting {job.job_id}: {recovery.reason}")
         yield dg.RunRequest(

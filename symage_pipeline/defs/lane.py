@@ -81,7 +81,7 @@ class Lane:
             job = session.get(Job, job_id)
             if job is None or job.status != "pending" or job.dagster_run_id:
                 return False
-            spec = job.table_spec if job.kind == "tabular" else job.spec
+            spec = job.request
             user_id = job.user_id
         self.runs.submit(job_id, spec, user_id=user_id)
         return True

@@ -138,6 +138,11 @@ class Job(Base):
         )
 
     @property
+    def request(self) -> GenerationSpec | TabularSpec:
+        """Whichever of `spec` and `table_spec` this job's kind was made from: what a run is given."""
+        return self.table_spec if self.kind == "tabular" else self.spec
+
+    @property
     def spec(self) -> GenerationSpec:
         """The request this job was made from, as the same model the run was given."""
         return GenerationSpec(
