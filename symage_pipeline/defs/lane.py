@@ -5,7 +5,8 @@ rendering never holds the API's interpreter and a one-document job still skips t
 
 The API hands a job over with one local HTTP call (`LaneSubmitter`): the job's row is already
 committed, so the lane reads the request from the app DB and runs it, one job after another, as
-the API's own lane did. When the lane cannot be reached the API runs the job itself. A lane that
+the API's own lane did. When no lane is listening the API runs the job itself; when the lane is
+too slow to answer, the job is left to it (and to the job_reconciler, should it be lost). A lane that
 dies with jobs leaves them to the job_reconciler, as an API that died with its lane did: a job
 with no run is resubmitted through the queue, a run whose worker is gone is re-executed.
 
@@ -44,8 +45,12 @@ class LaneSubmitter(RunSubmitter):
             response = self._client.post(f"{self.url}/jobs/{job_id}")
             if response.status_code == 202:
                 return ""
+        except httpx.TimeoutException:
+            # The lane may have taken it and be slow to say so: running it here too could run the
+            # job twice. If the lane did lose it, the job_reconciler resubmits a job with no run.
+            return ""
         except httpx.HTTPError:
-            pass
+            pass  # no lane listening: run it here
         return self.fallback.submit(job_id, spec, user_id=user_id)
 
     def close(self) -> None:
