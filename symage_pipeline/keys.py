@@ -20,10 +20,6 @@ def file_key(job_id: str, path: str) -> str:
     return f"{files_prefix(job_id)}/{path}"
 
 
-def ground_truth_key(job_id: str, stem: str) -> str:
-    return file_key(job_id, f"ground_truth/json/{stem}.json")
-
-
 def items_prefix(job_id: str) -> str:
     """The paged item index the `/items` endpoints read."""
     return f"{job_prefix(job_id)}/items"

@@ -11,20 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from symage_pipeline.defs.lane import LaneSubmitter
-from symage_pipeline.defs.launch import RunSubmitter
 from symage_pipeline.spec import GenerationSpec
+from tests.api.test_credits_and_idempotency import QueueOnly
 from tests.helpers import free_port
 
 SPEC = GenerationSpec(form_ids=("irs_w2_2025",), quantity=1, seed=1)
-
-
-class Recording(RunSubmitter):
-    def __init__(self) -> None:
-        self.jobs: list[str] = []
-
-    def submit(self, job_id: str, spec, *, user_id: str = "") -> str:  # type: ignore[no-untyped-def]
-        self.jobs.append(job_id)
-        return ""
 
 
 def lane(status: int, delay: float = 0.0) -> tuple[str, ThreadingHTTPServer]:
@@ -46,15 +37,15 @@ def lane(status: int, delay: float = 0.0) -> tuple[str, ThreadingHTTPServer]:
 @pytest.mark.parametrize(("status", "delay", "runs_here"), [(202, 0.0, False), (404, 0.0, True), (202, 3.0, False)])
 def test_who_runs_a_tiny_job(status: int, delay: float, runs_here: bool) -> None:
     url, server = lane(status, delay)
-    own = Recording()
+    own = QueueOnly()
     try:
         LaneSubmitter(url, own).submit("j", SPEC)
     finally:
         server.shutdown()
-    assert own.jobs == (["j"] if runs_here else [])
+    assert own.submitted == (["j"] if runs_here else [])
 
 
 def test_with_no_lane_listening_the_api_runs_the_job() -> None:
-    own = Recording()
+    own = QueueOnly()
     LaneSubmitter(f"http://127.0.0.1:{free_port()}", own).submit("j", SPEC)
-    assert own.jobs == ["j"]
+    assert own.submitted == ["j"]
