@@ -6,7 +6,9 @@ jobs of quantity 1 (the warm in-process lane), 21 (the first queued size: daemon
 ceiling measured in the same run: the plain loop (identity + PDF + ground truth, no Dagster, no
 store) on one core, times the cores, and the ratio (issue 10's target: ≥ 0.7 at 10,000).
 
-Run: ``python bench/bench_api.py [--sizes 1000 10000]``.
+With ``--rows``, also the issue's PNG, handwritten and scanned rows, against their targets.
+
+Run: ``python bench/bench_api.py [--sizes 1000 10000] [--rows]``.
 """
 
 from __future__ import annotations
@@ -45,9 +47,23 @@ def ceiling(n: int = 400) -> float:
     return n / (time.perf_counter() - start)
 
 
-def run_job(client: httpx.Client, quantity: int, seed: int) -> tuple[float, dict]:
+# The issue's other rows: (name, request fields beyond form and quantity, quantity, target docs/s)
+SURFACE_ROWS = (
+    ("typed + PNG 150 dpi", {"output_formats": ["pdf_typed", "png_typed"], "config": {"dpi": 150}}, 200, 100),
+    ("handwritten", {"output_formats": ["pdf_handwritten"]}, 2_000, 150),
+    (
+        "scanned typed",
+        {"output_formats": ["pdf_typed", "png_typed"], "config": {"degradation_profile": "scanned"}},
+        200,
+        25,
+    ),
+)
+
+
+def run_job(client: httpx.Client, quantity: int, seed: int, **fields: object) -> tuple[float, dict]:
     start = time.perf_counter()
-    response = client.post("/api/v1/generate", json={"form_id": "irs_w2_2025", "quantity": quantity, "seed": seed})
+    body = {"form_id": "irs_w2_2025", "quantity": quantity, "seed": seed, **fields}
+    response = client.post("/api/v1/generate", json=body)
     response.raise_for_status()
     job_id = response.json()["data"]["job_id"]
     while True:
@@ -59,7 +75,10 @@ def run_job(client: httpx.Client, quantity: int, seed: int) -> tuple[float, dict
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1_000, 10_000])
+    parser.add_argument("--rows", action="store_true", help="also the PNG, handwritten and scanned rows")
+    idle = "seconds idle before each large job (a warm run worker is then waiting); 0 = back to back"
+    parser.add_argument("--gap", type=float, default=0.0, help=idle)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     per_core = ceiling()
@@ -78,6 +97,7 @@ def main() -> None:
         print(f"quantity 21    : median {queued[1]:.2f} s to completed (first size past the fast lane: queued run)")
         targets = {1_000: 2.5, 10_000: 10.0}
         for quantity in args.sizes:
+            time.sleep(args.gap)
             seconds, job = run_job(client, quantity, 42)
             gen = (job["generation_time_ms"] or 0) / 1000
             rate = quantity / seconds
@@ -88,6 +108,15 @@ def main() -> None:
             )
             print(f"  ratio to the ceiling ({per_core * cores:.0f} docs/s): {rate / (per_core * cores):.2f}; "
                   f"end-to-end / run body: {seconds / gen:.2f}" if gen else "")  # fmt: skip
+        for name, fields, quantity, target in SURFACE_ROWS if args.rows else ():
+            time.sleep(args.gap)
+            seconds, job = run_job(client, quantity, 7, **fields)
+            gen = (job["generation_time_ms"] or 0) / 1000
+            print(
+                f"{name:<20}: {quantity} in {seconds:.2f} s, {quantity / seconds:.0f} docs/s end to end "
+                f"(target ≥ {target}), run body {gen:.2f} s ({quantity / gen if gen else 0:.0f} docs/s), "
+                f"status {job['status']}"
+            )
 
 
 if __name__ == "__main__":
