@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     max_chunk_documents: int = Field(50_000, ge=1)
     max_chunks: int = Field(256, ge=1)
     max_concurrent_runs: int = 2
+    # Run workers the daemon keeps started and warm (imports, catalog, templates, forkserver: ~540 MB
+    # each while it waits; two, so the two runs the queue starts at once both find one), so a
+    # queued run skips ~2-4 s of process start (defs/run_launcher.py); 0 = Dagster's default
+    # launcher, a fresh process per run spawned by the code server.
+    run_workers_ready: int = Field(2, ge=0)
     # On SIGTERM / Ctrl-C, `symage up` stops the API and the daemon, then waits this long for the
     # runs in progress to finish before stopping them (a stopped run is re-executed at the next
     # start). 0 = stop at once.

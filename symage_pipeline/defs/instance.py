@@ -16,11 +16,26 @@ def _template(name: str) -> Template:
     return Template(resources.files("symage_pipeline.defs").joinpath("instance_yaml", name).read_text())
 
 
+def _run_launcher(settings: Settings) -> str:
+    """Runs start in warm run workers (`defs/run_launcher.py`) unless `run_workers_ready` is 0,
+    which leaves Dagster's default launcher (a fresh process per run, spawned by the code server)."""
+    if settings.run_workers_ready == 0:
+        return ""
+    return (
+        "# Each run in a run worker started before it was dequeued: no import and warm-up per run.\n"
+        "run_launcher:\n"
+        "  module: symage_pipeline.defs.run_launcher\n"
+        "  class: WarmRunLauncher\n"
+        "  config:\n"
+        f"    ready: {settings.run_workers_ready}\n"
+    )
+
+
 def dagster_yaml(settings: Settings) -> str:
     """The instance's `dagster.yaml`: the checked-in embedded template (SQLite under DAGSTER_HOME),
     or the production one (PostgreSQL storage, and S3 compute logs when the store is on S3) when
     `SYMAGE_DAGSTER_POSTGRES_URL` is set. Values are quoted by the templates; URLs carry no quotes."""
-    values = {"max_concurrent_runs": settings.max_concurrent_runs}
+    values = {"max_concurrent_runs": settings.max_concurrent_runs, "run_launcher": _run_launcher(settings)}
     logs = _template("python_logs_json.yaml").template if settings.log_format == "json" else ""
     if settings.dagster_postgres_url is None:
         return _template("embedded.yaml").substitute(values) + logs

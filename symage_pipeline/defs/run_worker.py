@@ -1,0 +1,68 @@
+"""A warm run worker: a process the run launcher (`defs/run_launcher.WarmRunLauncher`) starts
+before there is a run for it, so a queued job's run starts in a process that has already paid for
+its imports, catalog, form templates, Dagster instance and forkserver.
+
+It waits for one line on stdin, the id of the run to execute, executes it exactly as
+``dagster api execute_run`` would (`_execute_run_command_body`: the "Started process for run"
+engine event with this pid, the run's cancellation by SIGINT), and exits: one run per process, as
+with Dagster's own run workers, so no state of a run leaks into the next. An empty line or the end
+of stdin (the daemon that started it is gone) ends it without a run.
+
+Run by the launcher only: ``python -m symage_pipeline.defs.run_worker`` with the instance's ref in
+``SYMAGE_RUN_WORKER_INSTANCE_REF``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+
+from symage_pipeline.defs.execution import PRELOAD_MODULES
+
+INSTANCE_REF_ENV = "SYMAGE_RUN_WORKER_INSTANCE_REF"
+
+
+def warm() -> None:
+    """What every run's first seconds would otherwise go to: the code location's imports and
+    definitions, the catalog and templates, and the forkserver a multiprocess plan forks its steps
+    from (started now, from this still single-threaded process, with the same preload the executor
+    asks for; the executor finds it running and reuses it)."""
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    from symage_pipeline.catalog import load_catalog
+    from symage_pipeline.defs.names import DEFINITIONS_MODULE
+    from symage_pipeline.render.template import template_for
+
+    ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs").get_definition()
+    for form in load_catalog():
+        template_for(form)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOAD_MODULES))
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
+def main() -> int:
+    from dagster import DagsterInstance
+    from dagster._cli.api import _execute_run_command_body
+    from dagster._core.instance.ref import InstanceRef
+    from dagster._serdes import deserialize_value
+    from dagster._utils.interrupts import capture_interrupts
+
+    ref = deserialize_value(os.environ[INSTANCE_REF_ENV], InstanceRef)
+    with DagsterInstance.from_ref(ref) as instance:
+        warm()
+        run_id = sys.stdin.readline().strip()  # idle until here: SIGTERM simply ends the process
+        sys.stdin.close()
+        if not run_id:
+            return 0
+        # As `dagster api execute_run`: SIGINT / SIGTERM (the launcher's terminate) interrupt the
+        # run, which then ends canceled, instead of killing the process mid-step.
+        with capture_interrupts():
+            return _execute_run_command_body(run_id, instance, lambda _event: None, set_exit_code_on_failure=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
