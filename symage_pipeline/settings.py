@@ -48,9 +48,10 @@ class Settings(BaseSettings):
     # own: Dagster and the app DB each keep an alembic_version table.
     dagster_postgres_url: str | None = None
     # Jobs of at least this many documents fan out on Dagster's multiprocess executor; smaller ones
-    # run in one process: a multiprocess run pays ~3 s for its forkserver and first step
-    # (docs/decisions/dagster-overhead.md), so fanning out pays only past a few thousand documents.
-    multiprocess_min_documents: int = 5_000
+    # run in one process: a multiprocess run pays ~3-4 s more in step starts (its start, chunk, bundle
+    # and notify steps each start a process; docs/decisions/dagster-overhead.md), and from a warm run
+    # worker (its forkserver already up) fanning out pays from ~1,000 typed documents on 2 cores.
+    multiprocess_min_documents: int = 1_000
     # Steps that run at once in a multiprocess run: one per core by default. With a Celery broker,
     # the workers listening on it (on any machine) run the steps, and this sets how many chunks.
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
