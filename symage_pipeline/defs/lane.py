@@ -70,12 +70,9 @@ class Lane:
 
     def warm(self) -> None:
         """Imports, the catalog, the Dagster instance and the form templates, before the first job."""
-        from symage_pipeline.catalog import load_catalog
-        from symage_pipeline.defs import generate, tabular  # noqa: F401 - the jobs' definitions
-        from symage_pipeline.render.template import template_for
+        from symage_pipeline.defs.run_worker import warm_code
 
-        for form in load_catalog():
-            template_for(form)
+        warm_code()
         self.runs.instance.get_runs(limit=1)
 
     def take(self, job_id: str) -> bool:

@@ -23,11 +23,9 @@ from symage_pipeline.defs.execution import PRELOAD_MODULES
 INSTANCE_REF_ENV = "SYMAGE_RUN_WORKER_INSTANCE_REF"
 
 
-def warm() -> None:
-    """What every run's first seconds would otherwise go to: the code location's imports and
-    definitions, the catalog and templates, and the forkserver a multiprocess plan forks its steps
-    from (started now, from this still single-threaded process, with the same preload the executor
-    asks for; the executor finds it running and reuses it)."""
+def warm_code() -> None:
+    """The code location's imports and definitions, the catalog and every form's template: what a
+    run's first seconds would otherwise go to (the lane warms with this too)."""
     from dagster._core.definitions.reconstruct import ReconstructableRepository
 
     from symage_pipeline.catalog import load_catalog
@@ -37,10 +35,16 @@ def warm() -> None:
     ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs").get_definition()
     for form in load_catalog():
         template_for(form)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD_MODULES))
+
+
+def warm() -> None:
+    """`warm_code`, and the forkserver a multiprocess plan forks its steps from: started now, from
+    this still single-threaded process, with the same preload the executor asks for (the executor
+    finds it running and reuses it)."""
     from multiprocessing import forkserver
 
+    warm_code()
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(PRELOAD_MODULES))
     forkserver.ensure_running()
 
 
