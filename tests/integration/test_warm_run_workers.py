@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from symage_pipeline.defs.run_launcher import WORKER_PID_TAG
+from tests.helpers import until
 from tests.integration.stack import Stack, own_stack
 from tests.integration.test_up import _alive, _cmdline
 
@@ -27,16 +27,6 @@ def _post(stack: Stack, quantity: int, seed: int) -> str:
 
 def _job(stack: Stack, job_id: str) -> dict:
     return httpx.get(f"{stack.base}/jobs/{job_id}", headers=stack.auth).json()["data"]
-
-
-def _until(predicate, seconds: float = 90):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def _of_stack(pid: int, stack: Stack) -> bool:
@@ -81,29 +71,31 @@ def test_queued_runs_execute_in_workers_started_before_them_and_terminate_interr
 
     with own_stack(tmp_path, QUEUE_EVERY_JOB) as stack:
         first = _post(stack, 3, 1)
-        _until(lambda: _job(stack, first)["status"] in ("completed", "failed"))
+        until(lambda: _job(stack, first)["status"] in ("completed", "failed"), 90, "the first job did not end")
         assert _job(stack, first)["status"] == "completed"
         instance, run = _run(stack, first)
         first_pid = int(run.tags[WORKER_PID_TAG])
         assert _worker_pid(instance, run.run_id) == first_pid  # the launched worker executed the run
 
         # Once no run is running, the launcher starts the next workers: they wait, warm.
-        waiting = _until(lambda: _waiting_workers(stack) - {first_pid})
+        waiting = until(lambda: _waiting_workers(stack) - {first_pid}, 90, "no worker was started to wait")
         second = _post(stack, 3, 2)
-        _until(lambda: _job(stack, second)["status"] in ("completed", "failed"))
+        until(lambda: _job(stack, second)["status"] in ("completed", "failed"), 90, "the second job did not end")
         assert _job(stack, second)["status"] == "completed"
         instance, run = _run(stack, second)
         pid = int(run.tags[WORKER_PID_TAG])
         assert pid in waiting  # started before the job was even posted
         assert _worker_pid(instance, run.run_id) == pid != first_pid
-        _until(lambda: not _alive(pid), 30)  # one run per process: it exits after its run
+        until(lambda: not _alive(pid), 30, "the worker outlived its run")  # one run per process
 
         job_id = _post(stack, 1_500, 3)
-        _until(lambda: _job(stack, job_id)["status"] == "generating" and _job(stack, job_id)["progress"] > 0)
+        until(lambda: _job(stack, job_id)["status"] == "generating" and _job(stack, job_id)["progress"] > 0, 90,
+              "the large job made no progress")  # fmt: skip
         instance, run = _run(stack, job_id)
         pid = int(run.tags[WORKER_PID_TAG])
         assert instance.run_launcher.terminate(run.run_id)
-        _until(lambda: instance.get_run_by_id(run.run_id).status == DagsterRunStatus.CANCELED, 60)
-        _until(lambda: not _alive(pid), 30)
-        _until(lambda: _job(stack, job_id)["status"] not in ("pending", "generating"), 120)
+        canceled = DagsterRunStatus.CANCELED
+        until(lambda: instance.get_run_by_id(run.run_id).status == canceled, 60, "the run was not canceled")
+        until(lambda: not _alive(pid), 30, "the terminated worker did not exit")
+        until(lambda: _job(stack, job_id)["status"] not in ("pending", "generating"), 120, "the job never ended")
         assert _job(stack, job_id)["status"] == "failed"  # what it made is kept, the rest refunded

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import Receiver, free_port
+from tests.helpers import Receiver, free_port, until
 
 pytestmark = pytest.mark.integration
 
@@ -59,13 +59,6 @@ def _listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _until(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.3)
-
-
 def test_the_daemon_delivers_and_a_retry_survives_a_restart(tmp_path: Path) -> None:
     from symagedocs import Client
     from symagedocs.webhooks import verify_signature
@@ -82,11 +75,11 @@ def test_the_daemon_delivers_and_a_retry_survives_a_restart(tmp_path: Path) -> N
         secret = client.webhooks.create(url=receiver.url, events=["job.completed"])["signing_secret"]
         job = client.generate.create("irs_w2_2025", quantity=1, seed=2)
         assert client.generate.wait(job.job_id, poll_interval=0.3).status == "completed"
-        _until(lambda: len(receiver.requests) == 1, 60, "the sensor made no first attempt")
+        until(lambda: len(receiver.requests) == 1, 60, "the sensor made no first attempt")
         _stop(stack)
-        _until(lambda: not _listening(port), 30, "the API port stayed in use after the stop")
+        until(lambda: not _listening(port), 30, "the API port stayed in use after the stop")
         stack = _up(data_dir, port, log)
-        _until(lambda: len(receiver.requests) == 2, 90, "the retry was not sent after the restart")
+        until(lambda: len(receiver.requests) == 2, 90, "the retry was not sent after the restart")
         (first, _), (second, body) = receiver.requests
         assert first["x-symagedocs-delivery"] == second["x-symagedocs-delivery"]
         assert verify_signature(body, second["x-symagedocs-signature"], secret)
