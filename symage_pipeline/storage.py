@@ -56,6 +56,12 @@ class ArtifactStore(ABC):
         """A URL that fetches `key` without credentials, or None when the API must sign it itself."""
         return None
 
+    def discard_unfinished(self, prefix: str) -> int:
+        """Remove what writers killed mid-write left under `prefix` (no writer of it may be alive);
+        returns how many. Writes that fail clean up after themselves, but a SIGKILL runs no cleanup.
+        S3 keeps nothing visible of an interrupted upload (a bucket lifecycle rule aborts it)."""
+        return 0
+
 
 class LocalStore(ArtifactStore):
     """Files under one folder. A job writes thousands of small files, so a write is one `open`,
@@ -126,6 +132,15 @@ class LocalStore(ArtifactStore):
     def delete_prefix(self, prefix: str) -> None:
         shutil.rmtree(self.path(prefix), ignore_errors=True)
         self._made.clear()
+
+    def discard_unfinished(self, prefix: str) -> int:
+        removed = 0
+        for folder, _, names in os.walk(self.path(prefix)):
+            for name in names:
+                if name.startswith(".tmp-"):
+                    Path(folder, name).unlink(missing_ok=True)
+                    removed += 1
+        return removed
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)

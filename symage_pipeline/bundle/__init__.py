@@ -230,6 +230,7 @@ def build_dataset(
             store.delete(key)
     if items is None:  # copied into the archives: cleared last, so a retried bundle finds them or the manifest
         store.delete_prefix(f"{files_prefix(job_id)}/{WORK_DIR}")
+    store.discard_unfinished(files_prefix(job_id))  # every chunk has ended: a leftover is a killed writer's
     key = dataset_key(job_id) if layout == "single" else manifest_key(job_id)
     return DatasetInfo(job_id, key, total, documents_made, files_total, layout)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import boto3
@@ -80,3 +83,20 @@ def test_local_writes_are_atomic_and_leave_no_temp_files(tmp_path) -> None:
     assert store.get_bytes("jobs/j/files/0/f0.json") == b"again"
     assert len(store.list("jobs/j")) == 41
     assert not [p for p in tmp_path.rglob(".tmp-*")]
+
+
+def test_what_a_killed_writer_left_is_discarded_once_its_job_has_ended(tmp_path) -> None:
+    """A SIGKILL runs no cleanup: the temp file of a write in progress stays. The bundle, once every
+    chunk has ended, discards such leftovers; finished files are kept."""
+    code = (
+        "import os, signal, sys; from pathlib import Path; from symage_pipeline.storage import LocalStore\n"
+        "store = LocalStore(Path(sys.argv[1])); store.put_bytes('jobs/j/files/a/done.json', b'{}')\n"
+        "with store.open_write('jobs/j/files/a/half.json') as sink:\n"
+        "    sink.write(b'{'); sink.flush(); os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    store = LocalStore(tmp_path)
+    assert len(list(tmp_path.rglob(".tmp-*"))) == 1 and store.list("jobs/j") == ["jobs/j/files/a/done.json"]
+    assert store.discard_unfinished("jobs/j/files") == 1
+    assert not list(tmp_path.rglob(".tmp-*")) and store.exists("jobs/j/files/a/done.json")
