@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
+
+import numpy as np
 
 TAX_YEAR = 2025
 SS_WAGE_BASE = 17_610_000  # $176,100 (2025)
@@ -35,12 +37,12 @@ ROTH_CODES = {"D": "AA", "E": "BB", "G": "EE"}
 PLAN_NAMES = {"D": "401(k)", "E": "403(b)", "G": "457(b)"}
 
 # 2025 federal brackets and standard deductions (W-4 Step 1(c) status), used for withholding.
-_BRACKETS_2025_CENTS = {
+BRACKETS_2025_CENTS = {
     "single": (1_192_500, 4_847_500, 10_335_000, 19_730_000, 25_052_500, 62_635_000),
     "mfj": (2_385_000, 9_695_000, 20_670_000, 39_460_000, 50_105_000, 75_160_000),
     "hoh": (1_700_000, 6_485_000, 10_335_000, 19_730_000, 25_050_000, 62_635_000),
 }
-_RATES_PERMILLE = (100, 120, 220, 240, 320, 350, 370)
+RATES_PERMILLE = (100, 120, 220, 240, 320, 350, 370)
 STANDARD_DEDUCTION_2025_CENTS = {"single": 1_500_000, "mfj": 3_000_000, "hoh": 2_250_000}
 
 
@@ -64,7 +66,7 @@ def bracket_tax_2025(taxable: int, status: str) -> int:
         return 0
     tax = 0
     lower = 0
-    for upper, rate in zip((*_BRACKETS_2025_CENTS[status], None), _RATES_PERMILLE, strict=True):
+    for upper, rate in zip((*BRACKETS_2025_CENTS[status], None), RATES_PERMILLE, strict=True):
         top = taxable if upper is None else min(taxable, upper)
         tax += (top - lower) * rate
         if upper is None or taxable <= upper:
@@ -242,6 +244,97 @@ def ytd(plan: PayPlan, k: int) -> dict[str, int]:
     }
 
 
+def ytd_columns(
+    *,
+    periods: np.ndarray,
+    gross: np.ndarray,
+    retirement: np.ndarray,
+    roth: np.ndarray,
+    health: np.ndarray,
+    hsa: np.ndarray,
+    gtl: np.ndarray,
+    federal: np.ndarray,
+    deferral_limit: np.ndarray,
+    state_rate_ppm: np.ndarray,
+    adds_back_deferrals: np.ndarray,
+    local_rate_ppm: np.ndarray,
+    sdi: Sequence[str | None],
+    ny_sdi_cap: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """``ytd`` of many plans at once (int64 cents, one row per plan, after ``periods[r]`` periods):
+    the same integer arithmetic, element by element, so each row equals the scalar ``ytd``."""
+
+    def rnd_(numerator: np.ndarray, denominator: int) -> np.ndarray:
+        return (2 * numerator + denominator) // (2 * denominator)
+
+    k = periods
+    gross_ = k * gross
+    retirement_ = np.minimum(k * retirement, deferral_limit)
+    roth_ = np.minimum(k * roth, deferral_limit - retirement_)
+    health_, hsa_, gtl_, federal_ = k * health, k * hsa, k * gtl, k * federal
+    fica_wages = gross_ - health_ - hsa_ + gtl_
+    ss_wages = np.minimum(fica_wages, SS_WAGE_BASE)
+    social_security = rnd_(ss_wages * 62, 1000)
+    medicare = rnd_(fica_wages * 145 + np.maximum(fica_wages - ADDL_MEDICARE_THRESHOLD, 0) * 90, 10000)
+    wages = fica_wages - retirement_
+    state_wages = np.where(adds_back_deferrals, wages + retirement_, wages)
+    state_tax = np.where(state_rate_ppm > 0, rnd_(state_wages * state_rate_ppm, 1_000_000), 0)
+    local_tax = np.where(local_rate_ppm > 0, rnd_(fica_wages * local_rate_ppm, 1_000_000), 0)
+    kinds = np.array([s or "" for s in sdi])
+    sdi_ = np.select(
+        [kinds == "CASDI", kinds == "NJSDI", kinds == "NYSDI"],
+        [
+            rnd_(fica_wages * 12, 1000),
+            rnd_(np.minimum(fica_wages, NJ_SDI_WAGE_BASE) * 23, 10000),
+            np.minimum(rnd_(fica_wages * 5, 1000), k * ny_sdi_cap),
+        ],
+        0,
+    )
+    taxes = federal_ + social_security + medicare + state_tax + local_tax + sdi_
+    net = gross_ - retirement_ - roth_ - health_ - hsa_ - taxes
+    return {
+        "gross": gross_,
+        "retirement": retirement_,
+        "roth": roth_,
+        "health": health_,
+        "hsa": hsa_,
+        "gtl": gtl_,
+        "fica_wages": fica_wages,
+        "ss_wages": ss_wages,
+        "wages": wages,
+        "state_wages": state_wages,
+        "federal": federal_,
+        "social_security": social_security,
+        "medicare": medicare,
+        "state_tax": state_tax,
+        "local_tax": local_tax,
+        "sdi": sdi_,
+        "net": net,
+    }
+
+
+def box12_codes(code: str, retirement: int, roth: int, hsa: int, gtl: int, coverage: int) -> list[tuple[str, int]]:
+    """The W-2's box 12 entries (code, cents) from the year's totals, at most the form's four.
+
+    D/E/G pre-tax deferrals leave box 1 but stay in boxes 3/5; AA/BB/EE Roth deferrals stay
+    everywhere; W (HSA via cafeteria) and section 125 premiums leave boxes 1, 3 and 5; C (imputed
+    group-term life) is added to all three; DD (the cost of coverage) is informational, and the
+    one dropped first.
+    """
+    codes: list[tuple[str, int]] = []
+    if retirement:
+        codes.append((code, retirement))
+    if roth:
+        codes.append((ROTH_CODES[code], roth))
+    if hsa:
+        codes.append(("W", hsa))
+    if gtl:
+        codes.append(("C", gtl))
+    if coverage:
+        codes.append(("DD", coverage))
+    return codes[:4]
+
+
 def current(plan: PayPlan, k: int) -> dict[str, int]:
     """The amounts of period k alone (1-based): YTD(k) - YTD(k-1)."""
     now, before = ytd(plan, k), ytd(plan, k - 1)
@@ -249,28 +342,17 @@ def current(plan: PayPlan, k: int) -> dict[str, int]:
 
 
 def w2_boxes(identity: Mapping[str, Any]) -> dict[str, Any]:
-    """Boxes 1-20 of the 2025 W-2 (dollars) as the YTD of the last paid period.
+    """Boxes 1-20 of the 2025 W-2 (dollars) as the YTD of the last paid period (``box12_codes``).
 
-    Box 12 codes follow the plan: D/E/G pre-tax deferrals leave box 1 but stay in boxes 3/5;
-    AA/BB/EE Roth deferrals stay everywhere; W (HSA via cafeteria) and section 125 premiums leave
-    boxes 1, 3 and 5; C (imputed group-term life) is added to all three; DD is informational.
+    The identity graph makes its W-2s column-wise (``ytd_columns``); this one-identity version is
+    the reference it is tested against.
     """
     job, ben = identity["job"], identity["benefits"]
     plan = plan_from(identity)
     y = ytd(plan, job["periods_paid"])
-    code = ben["retirement_code"]
-    codes: list[tuple[str, int]] = []
-    if y["retirement"]:
-        codes.append((code, y["retirement"]))
-    if y["roth"]:
-        codes.append((ROTH_CODES[code], y["roth"]))
-    if y["hsa"]:
-        codes.append(("W", y["hsa"]))
-    if y["gtl"]:
-        codes.append(("C", y["gtl"]))
-    if ben["health_coverage_annual"]:
-        codes.append(("DD", cents(ben["health_coverage_annual"])))
-    codes = codes[:4]  # a W-2 has four box-12 slots; DD (informational) is the one dropped first
+    codes = box12_codes(
+        ben["retirement_code"], y["retirement"], y["roth"], y["hsa"], y["gtl"], cents(ben["health_coverage_annual"])
+    )
 
     employer = identity["employer"]
     state = identity["address"]["state"]

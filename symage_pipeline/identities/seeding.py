@@ -4,8 +4,8 @@ Why: item *i* of a job must come out the same whether it is made in a chunk of 1
 first or last, on any worker.  So nothing here keeps state between items.  Each (identity seed,
 stage) pair gets its own key, and the *j*-th uniform of that stage is ``splitmix64(key + j·φ)``:
 a counter-based generator, so adding a draw to one stage never shifts another stage's values,
-and a batch of items can be drawn at once with numpy (the same formula, vectorised) and then
-consumed item by item in Python.
+and a batch of items can be drawn at once with numpy (the same formula, vectorised): the
+identity graph takes a matrix of them per stage (``stage_uniforms``).
 
 ``KeyedPermutation`` is the other half: a bijection of ``[0, n)`` computed per index (Feistel
 network + cycle walking), so a shuffle across all items needs no global array and a chunk can
@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -56,64 +56,41 @@ def derive(*parts: int | str) -> int:
 
 
 def stage_key(identity_seed: int, stage: int) -> int:
-    """The key of one stage of one identity (``stage_draws`` computes the same keys in bulk)."""
+    """The key of one stage of one identity (``stage_uniforms`` computes the same keys in bulk)."""
     return mix64(mix64(identity_seed) ^ ((stage + 1) * _M2 & MASK64))
 
 
 def unit(key: int, j: int) -> float:
-    """The j-th uniform in [0, 1) of a key (scalar path, identical to ``unit_matrix``)."""
+    """The j-th uniform in [0, 1) of a key (scalar path, identical to ``stage_uniforms``)."""
     return (mix64(key + (j + 1) * GOLDEN) >> 11) * _TO_UNIT
 
 
-def unit_matrix(keys: Sequence[int], k: int) -> list[list[float]]:
-    """Uniforms j = 0..k-1 for each key, vectorised; row r equals [unit(keys[r], j) for j in range(k)]."""
-    base = np.fromiter((key & MASK64 for key in keys), dtype=np.uint64, count=len(keys))
-    steps = (np.arange(1, k + 1, dtype=np.uint64) * _NP_GOLDEN)[None, :]
-    with np.errstate(over="ignore"):
-        x = _np_mix64(base[:, None] + steps)
-    return ((x >> np.uint64(11)).astype(np.float64) * _TO_UNIT).tolist()
+def stage_uniforms(seeds: np.ndarray, stage: int, width: int) -> np.ndarray:
+    """An (n, width) matrix: row r, column j is ``unit(stage_key(seeds[r], stage), j)``.
 
-
-def stage_draws(identity_seeds: Sequence[int], budgets: Sequence[int]) -> Iterator[list[Draws | None]]:
-    """Per identity, one ``Draws`` per stage, with ``budgets[stage]`` uniforms computed in bulk;
-    a stage of budget 0 is one the caller does not run, and is ``None`` (no object to make).
-
-    Same values as ``Draws(stage_key(seed, stage))`` one by one, but a batch costs one numpy pass:
-    stage keys and their first uniforms are all mixed at once, which is what makes an identity
-    cost microseconds.  Yielded lazily, so each identity's draws are short-lived.
+    The column-wise graph gives every value a stage draws its own column (``graph.Slots``), so a
+    batch of identities is a few vector operations per value rather than a Python loop per draw.
+    Row r depends on ``seeds[r]`` alone: any chunking gives the same numbers.
     """
-    n, n_stages = len(identity_seeds), len(budgets)
-    if n == 0:
-        return
-    seeds = np.fromiter((s & MASK64 for s in identity_seeds), dtype=np.uint64, count=n)
-    salts = np.array([((st + 1) * _M2) & MASK64 for st in range(n_stages)], dtype=np.uint64)
-    stage_of = np.repeat(np.arange(n_stages), budgets)
-    counter = np.concatenate([np.arange(1, b + 1, dtype=np.uint64) for b in budgets]) * _NP_GOLDEN
+    salt = np.uint64(((stage + 1) * _M2) & MASK64)
+    steps = np.arange(1, width + 1, dtype=np.uint64) * _NP_GOLDEN
     with np.errstate(over="ignore"):
-        keys = _np_mix64(_np_mix64(seeds)[:, None] ^ salts[None, :])  # (n, stages) == stage_key
-        x = _np_mix64(keys[:, stage_of] + counter[None, :])
-    flat = ((x >> np.uint64(11)).astype(np.float64) * _TO_UNIT).ravel().tolist()
-    key_rows = keys.tolist()
-    width = int(sum(budgets))
-    spans = list(itertools.pairwise([0, *itertools.accumulate(budgets)]))
-    for r in range(n):
-        base, ks = r * width, key_rows[r]
-        yield [Draws(ks[st], flat[base + lo : base + hi]) if hi > lo else None for st, (lo, hi) in enumerate(spans)]
+        keys = _np_mix64(_np_mix64(np.asarray(seeds, dtype=np.uint64)) ^ salt)
+        x = _np_mix64(keys[:, None] + steps[None, :])
+    return (x >> np.uint64(11)).astype(np.float64) * _TO_UNIT
 
 
 class Draws:
-    """The uniforms of one stage of one identity, consumed in order.
+    """The uniforms of one stage of one identity, consumed in order, one at a time.
 
-    The first values usually come pre-computed in bulk (``unit_matrix``); past them, further
-    values are computed with the same formula, so a stage may draw as much as it needs.
-    ``u`` is a C-level iterator step, because it is called a hundred times per identity.
+    For the details a few documents draw on demand (``documents.py``); the graph itself draws
+    column-wise (``stage_uniforms``). ``u`` is a C-level iterator step.
     """
 
     __slots__ = ("u",)
 
-    def __init__(self, key: int, values: list[float] | None = None) -> None:
-        values = values if values is not None else []
-        self.u = itertools.chain(values, map(unit, itertools.repeat(key), itertools.count(len(values)))).__next__
+    def __init__(self, key: int) -> None:
+        self.u = map(unit, itertools.repeat(key), itertools.count()).__next__
 
     def below(self, n: int) -> int:
         """Uniform integer in [0, n)."""

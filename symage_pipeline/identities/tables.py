@@ -1,7 +1,8 @@
 """The shipped reference tables (``data/``), loaded once per process into fast pickers.
 
 Why tables and not Faker per field: an identity must cost tens of microseconds, so every choice
-is a bisect into a pre-built cumulative-weight array driven by a hash-derived uniform.  Faker
+is a search in a pre-built cumulative-weight array driven by a hash-derived uniform (a whole
+column of them at once: ``pick_many``).  Faker
 only lends its name frequency tables (SSA first names, census surnames) at import time.
 """
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import numpy as np
 from faker.providers.person.en_US import Provider as _PersonProvider
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -26,9 +28,10 @@ T = TypeVar("T")
 
 
 class Weighted(Generic[T]):
-    """Pick by weight with one uniform: O(log n), no per-call allocation."""
+    """Pick by weight with one uniform: O(log n), no per-call allocation; ``pick_many`` picks a
+    whole column of uniforms at once (the same items ``pick`` gives one by one)."""
 
-    __slots__ = ("items", "_cum", "_total")
+    __slots__ = ("items", "_cum", "_total", "_np_cum")
 
     def __init__(self, pairs: Iterable[tuple[T, float]]) -> None:
         pairs = [(item, float(w)) for item, w in pairs if w > 0]
@@ -39,9 +42,29 @@ class Weighted(Generic[T]):
         self._total = cum[-1]
         cum[-1] = math.inf  # u < 1 always lands on an item, without a bounds check per pick
         self._cum = cum
+        self._np_cum = np.array(cum)
 
     def pick(self, u: float) -> T:
         return self.items[bisect.bisect_right(self._cum, u * self._total)]
+
+    def indices(self, u: np.ndarray) -> np.ndarray:
+        """The index in ``items`` of each uniform's pick."""
+        return np.searchsorted(self._np_cum, u * self._total, side="right")
+
+    def pick_many(self, u: np.ndarray) -> list[T]:
+        items = self.items
+        return [items[i] for i in self.indices(u).tolist()]
+
+
+def pick_grouped(tables_by_group: Sequence[Weighted[T]], groups: np.ndarray, u: np.ndarray) -> list[T]:
+    """Row r picks from ``tables_by_group[groups[r]]`` with ``u[r]`` (e.g. a city of each row's state)."""
+    out: list[Any] = [None] * len(u)
+    for g in np.unique(groups).tolist():
+        rows = np.flatnonzero(groups == g)
+        picked = tables_by_group[g].pick_many(u[rows])
+        for r, item in zip(rows.tolist(), picked, strict=True):
+            out[r] = item
+    return out
 
 
 def ascii_fold(text: str) -> str:

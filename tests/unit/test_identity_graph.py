@@ -9,11 +9,19 @@ import sys
 from collections import Counter
 from datetime import date
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symage_pipeline.identities import documents, identities_from_seeds, make_identities, make_identity
-from symage_pipeline.identities.seeding import Draws, KeyedPermutation, derive, stage_draws, stage_key, unit
+from symage_pipeline.identities import (
+    core_identities,
+    documents,
+    identities_from_seeds,
+    make_identities,
+    make_identity,
+    payroll,
+)
+from symage_pipeline.identities.seeding import Draws, KeyedPermutation, derive, stage_key, stage_uniforms, unit
 from symage_pipeline.identities.tables import state_of_area_code, states_of_zip, tables
 from symage_pipeline.identities.validity import (
     aba_check_digit,
@@ -63,20 +71,81 @@ def test_same_identity_in_a_fresh_process() -> None:
 
 
 def test_pinned_identity() -> None:
-    """A change here changes every dataset ever generated with these seeds: make it deliberately."""
+    """A change here changes every dataset ever generated with these seeds: make it deliberately.
+    (Last changed by the column-wise graph, issue 10: every value has its own column of draws.)"""
     ident = make_identity(7, 3)
     assert (ident["first_name"], ident["last_name"], ident["ssn"]) == ("Linda", "Taylor", "270-50-7555")
-    assert (ident["address"]["city"], ident["address"]["state"], ident["address"]["zip"]) == ("Houston", "TX", "77022")
-    assert (ident["occupation"], ident["employer"]["ein"]) == ("Welder", "73-2738939")
-    assert ident["w2"]["box1_wages"] == 43153.11
+    assert (ident["address"]["city"], ident["address"]["state"], ident["address"]["zip"]) == ("Houston", "TX", "77044")
+    assert (ident["occupation"], ident["employer"]["ein"]) == ("Welder", "77-5622475")
+    assert ident["w2"]["box1_wages"] == 55332.16
 
 
-def test_stage_draws_match_the_scalar_formula() -> None:
-    """Bulk (numpy) and one-by-one draws are the same numbers, so prefetch sizes never matter."""
-    (draws,) = list(stage_draws([99], (3, 5)))
+def test_stage_uniforms_match_the_scalar_formula() -> None:
+    """The graph's matrix of draws and one-by-one draws are the same numbers."""
+    matrix = stage_uniforms(np.array([99, 5], dtype=np.uint64), 1, 9)
     key = stage_key(99, 1)
-    assert [draws[1].u() for _ in range(9)] == [unit(key, j) for j in range(9)]
+    assert matrix[0].tolist() == [unit(key, j) for j in range(9)]
     assert [Draws(key).u() for _ in range(1)] == [unit(key, 0)]
+
+
+def test_column_wise_payroll_equals_the_one_identity_reference() -> None:
+    """The graph computes the W-4 withholding, the periods paid and the W-2 for a whole batch in
+    int64 columns; each must be what the scalar payroll functions give that one identity."""
+    people = make_identities(2024, 0, 2000)
+    for p in people:
+        job, w4, ben = p["job"], p["w4"], p["benefits"]
+        assert p["w2"] == payroll.w2_boxes(p)
+        hired = date.fromisoformat(job["hire_date"])
+        assert job["periods_paid"] == payroll.periods_paid(job["pay_frequency"], job["pay_anchor"], hired)
+        c = payroll.cents
+        taxable = c(job["period_gross"]) - c(ben["retirement_per_period"])
+        taxable -= c(ben["health_premium_per_period"]) + c(ben["hsa_per_period"])
+        credits = c(w4["children_amount"] + w4["other_dependents_amount"])
+        federal = payroll.federal_withholding_per_period(
+            taxable, payroll.PERIODS_PER_YEAR[job["pay_frequency"]], w4["filing_status"], credits,
+            c(w4["other_income"]), c(w4["deductions"]), c(w4["extra_withholding"]),
+        )  # fmt: skip
+        assert c(w4["federal_withholding_per_period"]) == federal
+    assert sum(p["w2"]["box12a_code"] is not None for p in people) > 1000  # the codes are exercised
+    assert any(p["w2"]["box14_other"] for p in people) and any(p["w2"]["box20_locality"] for p in people)
+
+
+@FAST
+@given(
+    k=st.integers(0, 52), gross=st.integers(0, 4_000_000),
+    parts=st.lists(st.integers(0, 300_000), min_size=6, max_size=6),
+    limit=st.sampled_from([2_350_000, 3_100_000, 3_475_000]), state_ppm=st.integers(0, 140_000),
+    local_ppm=st.integers(0, 40_000), pa=st.booleans(), sdi=st.sampled_from([None, "CASDI", "NJSDI", "NYSDI"]),
+    frequency=st.sampled_from(list(payroll.PERIODS_PER_YEAR)),
+)  # fmt: skip
+def test_ytd_columns_equal_ytd(
+    k: int, gross: int, parts: list[int], limit: int, state_ppm: int, local_ppm: int, pa: bool, sdi: str | None,
+    frequency: str,
+) -> None:  # fmt: skip
+    retirement, roth, health, hsa, gtl, federal = parts
+    plan = payroll.PayPlan(
+        frequency, gross, retirement, roth, health, hsa, gtl, federal, limit, "PA" if pa else "CA", state_ppm, pa,
+        local_ppm, sdi,
+    )  # fmt: skip
+    a = lambda v: np.array([v], dtype=np.int64)  # noqa: E731
+    columns = payroll.ytd_columns(
+        periods=a(k), gross=a(gross), retirement=a(retirement), roth=a(roth), health=a(health), hsa=a(hsa),
+        gtl=a(gtl), federal=a(federal), deferral_limit=a(limit), state_rate_ppm=a(state_ppm),
+        adds_back_deferrals=np.array([pa]), local_rate_ppm=a(local_ppm), sdi=[sdi],
+        ny_sdi_cap=a(payroll.NY_SDI_CAP_PER_PERIOD[frequency]),
+    )  # fmt: skip
+    assert {key: int(v[0]) for key, v in columns.items()} == payroll.ytd(plan, k)
+
+
+def test_core_identities_are_the_same_people() -> None:
+    """Tables of people take the person, address and job stages alone: the same values."""
+    full = identities_from_seeds(range(500, 540))
+    core = core_identities(range(500, 540), with_job=True)
+    for f, c in zip(full, core, strict=True):
+        assert {k: v for k, v in c.items() if k not in ("job", "employer", "address", "annual_wage")} == {
+            k: f[k] for k in c if k not in ("job", "employer", "address", "annual_wage")
+        }
+        assert (c["address"], c["job"], c["employer"]) == (f["address"], f["job"], f["employer"])
 
 
 @FAST
