@@ -3,8 +3,8 @@
 The Dagster op (`defs/generate.py`) is a thin wrapper around `make_chunk`. Everything item *i*
 needs is a function of the spec and *i*, so a chunk can be remade alone, anywhere, to the same
 bytes. Each stage belongs to its own library (coherence, render, annotate); this module only joins
-them, a batch of `PROGRESS_EVERY` items at a time, and writes what they return to the artifact
-store under `keys.file_key` and into the chunk's zip part.
+them, a batch of `PROGRESS_EVERY` items at a time, and writes what they return into the chunk's
+zip parts in the artifact store.
 
 Why one step per chunk, streamed: a multiprocess step costs ~0.6 s to start and the four stages
 were four steps whose outputs (every rendered document of the chunk) went through the IO manager;
@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from symage_pipeline import annotate, coherence, render
-from symage_pipeline.annotate.outputs import WORK_DIR
 from symage_pipeline.bundle import bundle_shard, item_ranges
 from symage_pipeline.bundle.parts import Parts, chunk_done_path, items_per_shard, part_entry, part_path
 from symage_pipeline.catalog import Catalog
@@ -77,11 +76,11 @@ def fill(chunk: Chunk, catalog: Catalog, people: Sequence[Any]) -> list[FilledDo
 
 
 class _Sink:
-    """Where a chunk's files go: each dataset file to the store (items are served and presigned
-    one by one) and every file, work files too, into the chunk's part for the shard of its item,
-    which the bundle copies without recompressing. A part is renamed into place (uploaded) when
-    its shard's items are done; the chunk's `chunk_done_path` marker, written last, means all its
-    items are made (`items_annotated`)."""
+    """Where a chunk's files go: every file, work files too, into the chunk's part for the shard
+    of its item, which the bundle copies without recompressing. Nothing else: a dataset file is
+    served from the archive the bundle copies it into (`bundle.members`), never stored alone. A
+    part is renamed into place (uploaded) when its shard's items are done; the chunk's
+    `chunk_done_path` marker, written last, means all its items are made (`items_annotated`)."""
 
     def __init__(self, store: ArtifactStore, chunk: Chunk) -> None:
         self.store, self.chunk = store, chunk
@@ -107,8 +106,6 @@ class _Sink:
     def write(self, item: int, outputs: Sequence[OutputFile]) -> None:
         part = self._part_for(item)
         for path, data in outputs:
-            if not path.startswith(f"{WORK_DIR}/"):
-                self.store.put_bytes(file_key(self.chunk.job_id, path), data)
             part.writestr(part_entry(path), data)
             self.files += 1
             self.bytes += len(data)

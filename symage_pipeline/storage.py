@@ -36,6 +36,11 @@ class ArtifactStore(ABC):
         """A file-like sink that appears under `key` only once the block exits cleanly."""
 
     @abstractmethod
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        """`length` bytes of `key` from offset `start` (fewer at its end): a member of an archive
+        is read without fetching the archive."""
+
+    @abstractmethod
     def exists(self, key: str) -> bool: ...
 
     @abstractmethod
@@ -91,6 +96,11 @@ class LocalStore(ArtifactStore):
     def open_read(self, key: str) -> Iterator[BinaryIO]:
         with self.path(key).open("rb") as handle:
             yield handle
+
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        with self.path(key).open("rb") as handle:
+            handle.seek(start)
+            return handle.read(length)
 
     @contextmanager
     def open_write(self, key: str) -> Iterator[BinaryIO]:
@@ -165,6 +175,12 @@ class S3Store(ArtifactStore):
 
     def get_bytes(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        if length <= 0:
+            return b""
+        byte_range = f"bytes={start}-{start + length - 1}"
+        return self.client.get_object(Bucket=self.bucket, Key=self._key(key), Range=byte_range)["Body"].read()
 
     @contextmanager
     def open_read(self, key: str) -> Iterator[BinaryIO]:

@@ -2,10 +2,13 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
+
+from symage_pipeline.storage import LocalStore
 
 
 def until(condition: Callable[[], object], timeout: float, what: str) -> object:
@@ -101,3 +104,14 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def part_members(store: LocalStore, job_id: str) -> dict[str, bytes]:
+    """Every file a job's chunks made, by dataset path: the members of their zip parts (a file is
+    stored nowhere else until the bundle copies it into the dataset's archives)."""
+    members: dict[str, bytes] = {}
+    for key in store.list(f"jobs/{job_id}/files/_work/zip"):
+        if key.endswith(".zip"):
+            with zipfile.ZipFile(store.path(key)) as part:
+                members |= {name: part.read(name) for name in part.namelist()}
+    return members

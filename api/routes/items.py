@@ -1,7 +1,9 @@
 """Per-item training data: the items of a job with signed file URLs, one item's files, all job files.
 
 Every URL here is absolute and works without an API key (the official client fetches them with a
-bare GET): presigned by S3, or signed by this API for the local store (``symage_pipeline.app.signing``).
+bare GET). Archives are presigned by S3 or signed by this API for the local store
+(``symage_pipeline.app.signing``); an item's files are members of its archive, so their URLs are
+this API's files route, which reads the member out of the archive (``bundle.members``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from symage_pipeline.bundle.items import content_type, ensure_item_index, find_i
 from symage_pipeline.errors import SymageError
 from symage_pipeline.keys import (
     annotations_key,
+    archived_file_key,
     dataset_key,
     download_key,
     file_key,
@@ -39,8 +42,11 @@ router = APIRouter(prefix="/jobs", tags=["items"], responses=error_responses(400
 MAX_ITEMS_PER_PAGE = 100
 
 
-def _file(services: Services, job_id: str, path: str, **extra: Any) -> dict[str, Any]:
-    key = file_key(job_id, path)
+def _file(services: Services, job_id: str, row: dict[str, Any], path: str, **extra: Any) -> dict[str, Any]:
+    """One file of an item: a member of the archive its row names (`bundle.members`), or, for a job
+    bundled before files lived only in archives, its own object."""
+    archive = row.get("archive")
+    key = archived_file_key(archive, path) if archive else file_key(job_id, path)
     return {
         "filename": path.rsplit("/", 1)[-1],
         "url": file_url(services.settings, services.store, key),
@@ -64,7 +70,7 @@ def _item(services: Services, job: Job, row: dict[str, Any]) -> dict[str, Any]:
         "form_id": row["form_id"],
         "status": "completed",
         "created_at": iso(job.completed_at),
-        "files": [_file(services, job.job_id, p) for p in row["files"]],
+        "files": [_file(services, job.job_id, row, p) for p in row["files"]],
     }
 
 
@@ -150,7 +156,7 @@ def list_downloads(job_id: str, services: ServicesDep, principal: ReadPrincipal)
     total = ensure_item_index(job.spec, services.store, job.job_id)
     limit = settings.downloads_item_limit
     for row in read_items(store, job_id, 0, min(total, limit)):
-        files.extend(_file(services, job_id, p, item_index=row["item_index"]) for p in row["files"])
+        files.extend(_file(services, job_id, row, p, item_index=row["item_index"]) for p in row["files"])
     return envelope(
         {
             "job_id": job_id,

@@ -17,6 +17,7 @@ import time
 from urllib.parse import quote, urlencode
 
 from symage_pipeline.errors import SymageError
+from symage_pipeline.keys import split_archived_file_key
 from symage_pipeline.settings import Settings
 from symage_pipeline.storage import ArtifactStore
 
@@ -54,5 +55,9 @@ def verify(
 
 
 def file_url(settings: Settings, store: ArtifactStore, key: str, *, expires_in: int = FILE_URL_TTL) -> str:
-    """A URL that fetches ``key`` without credentials: the store's presigned URL, else an API-signed one."""
-    return store.presigned_url(key, expires_in) or sign(settings, key, expires_in=expires_in)
+    """A URL that fetches ``key`` without credentials: the store's presigned URL, else an API-signed
+    one. A file inside an archive (``keys.archived_file_key``) is no object of its own, so no store
+    can presign it: the API's files route reads it out of the archive."""
+    if split_archived_file_key(key) is None and (url := store.presigned_url(key, expires_in)):
+        return url
+    return sign(settings, key, expires_in=expires_in)

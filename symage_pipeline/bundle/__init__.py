@@ -151,13 +151,16 @@ def build_dataset(
                     dataset_key(job_id),
                     spec,
                     catalog,
-                    [("README.md", card), ("ground_truth/data.csv", csv_source), *sorted(
-                        [*files.shipped(), *local_entries(extra)])],  # fmt: skip
+                    [
+                        ("README.md", card),
+                        ("ground_truth/data.csv", csv_source),
+                        *sorted([*files.shipped(), *local_entries(extra)]),
+                    ],  # fmt: skip
                     layout=layout,
                     archive={"kind": "dataset"},
                     documents=documents_made,
                 )
-                rows = item_rows(spec, files)
+                rows = item_rows(spec, files, dataset_key(job_id))
             finish_item_index(store, job_id, [write_item_pages(store, job_id, 0, rows)], len(rows))
             top["dataset"] = {"key": dataset_key(job_id), "size_bytes": size}
             total = size

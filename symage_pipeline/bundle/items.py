@@ -124,8 +124,11 @@ def group_items(spec: GenerationSpec, paths: Iterable[str]) -> dict[tuple[int, s
     return groups
 
 
-def item_rows(spec: GenerationSpec, paths: Iterable[str]) -> list[dict[str, Any]]:
-    """The index rows of the items these dataset paths belong to, in item order."""
+def item_rows(spec: GenerationSpec, paths: Iterable[str], archive: str | None = None) -> list[dict[str, Any]]:
+    """The index rows of the items these dataset paths belong to, in item order; `archive` is the
+    key of the archive that holds their files (`keys.archived_file_key`). Without it (the index of
+    a job that stopped before its bundle, or bundled before issue 10) the files are objects of
+    their own, at `keys.file_key`."""
     groups = group_items(spec, paths)
     order = {f: n for n, f in enumerate(spec.form_ids)}
     return [
@@ -134,6 +137,7 @@ def item_rows(spec: GenerationSpec, paths: Iterable[str]) -> list[dict[str, Any]
             "item_index": item,
             "form_id": form_id,
             "files": order_item_files(groups[(item, form_id)]),
+            **({"archive": archive} if archive else {}),
         }
         for item, form_id in sorted(groups, key=lambda k: (k[0], order[k[1]]))
     ]

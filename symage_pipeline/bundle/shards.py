@@ -79,7 +79,7 @@ def bundle_shard(
             archive={"kind": "shard", "index": shard, "item_range": [start, stop]},
             documents=(stop - start) * forms,
         )
-        rows = item_rows(spec, files)
+        rows = item_rows(spec, files, shard_key(job_id, shard))
         edges = write_item_pages(store, job_id, start * forms, rows)
         for key, part in exports.coco.items():
             store.put_bytes(work_key(job_id, shard, f"coco/{key}.images"), part.images.read_bytes())

@@ -226,6 +226,16 @@ def test_sharded_dataset_has_the_same_documents_as_a_single_zip(api, ml_key) -> 
     ]
     items = api.client.get(f"/api/v1/jobs/{job_id}/items?limit=100", headers=auth).json()["data"]
     assert len(items) == 10
+    # An item's files are served out of the shard that holds it: the same bytes as in the shard.
+    for item in (items[0], items[9]):
+        for file in item["files"]:
+            shard = item["item_index"] // 4
+            assert f"/shards/shard_{shard:05d}.zip/{file['path']}?" in file["url"]
+            served = api.client.get(file["url"])
+            assert served.status_code == 200 and served.content == sharded[file["path"]]
+    settings = api.client.app.state.services.settings
+    absent = sign(settings, f"jobs/{job_id}/shards/shard_00000.zip/pdfs/typed/irs_w2_2025_000009.pdf")
+    assert api.client.get(absent).json()["detail"]["code"] == "file_not_found"  # item 9 is in shard 2
 
 
 @pytest.fixture
@@ -249,15 +259,21 @@ def s3_api(tmp_path, monkeypatch) -> Iterator[tuple[Api, str]]:
             yield Api(client, submitter), endpoint
 
 
-def test_s3_storage_hands_out_presigned_urls(s3_api) -> None:
+def test_s3_storage_presigns_archives_and_the_api_reads_item_files_out_of_them(s3_api) -> None:
+    """Archives are S3 objects, handed out presigned. An item's files are members of its archive
+    (no object of their own): their URLs are this API's, signed, and it reads the member out of the
+    archive with ranged GETs."""
     api, endpoint = s3_api
     api.account("s3user", feature_flags=[ML_FLAG])
     key = api.key("s3user")
     job = _done(api, key, form_id="irs_w2_2025", quantity=2, output_formats=["pdf_typed", "bio"], seed=3)
     items = api.client.get(f"/api/v1/jobs/{job['job_id']}/items", headers=api.auth(key)).json()["data"]
     bio = next(f for f in items[0]["files"] if f["filename"].endswith("_bio.json"))
-    assert bio["url"].startswith(f"{endpoint}/datasets/artifacts/jobs/") and "Signature" in bio["url"]
-    assert httpx.get(bio["url"]).json()["form_id"] == "irs_w2_2025"  # straight from S3, no API key
+    assert "/api/v1/files/jobs/" in bio["url"] and "/dataset.zip/annotations/bio/" in bio["url"]
+    fetched = api.client.get(bio["url"])  # no API key: the signature is the credential
+    assert fetched.status_code == 200 and fetched.json()["form_id"] == "irs_w2_2025"
+    pdf = next(f for f in items[0]["files"] if f["filename"].endswith(".pdf"))
+    assert api.client.get(pdf["url"]).content.startswith(b"%PDF-")
     redirect = api.client.get(
         f"/api/v1/jobs/{job['job_id']}/download/dataset", headers=api.auth(key), follow_redirects=False
     )

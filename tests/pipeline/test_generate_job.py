@@ -15,6 +15,7 @@ from symage_pipeline.catalog import load_catalog
 from symage_pipeline.defs.generate import generate_documents, run_config
 from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import LocalStore
+from tests.helpers import part_members
 
 
 def _create(api, key: str, **body) -> dict:
@@ -206,10 +207,10 @@ def test_chunks_can_be_remade_alone(tmp_path) -> None:
     _make(catalog, whole, chunk)
     alone = pipeline.Chunk("j", 1, 3, 5, spec)
     _make(catalog, part, alone)
-    remade = [k for k in part.list("jobs/j/files") if "/_work/zip/" not in k]  # zip parts are per chunk
-    assert remade
-    for key in remade:
-        assert part.get_bytes(key) == whole.get_bytes(key)
+    remade, made = part_members(part, "j"), part_members(whole, "j")
+    assert remade and set(remade) < set(made)  # the zip parts are per chunk; their members are not
+    for path, data in remade.items():
+        assert data == made[path]
 
 
 def test_render_reports_progress_every_few_documents(tmp_path) -> None:
@@ -220,7 +221,7 @@ def test_render_reports_progress_every_few_documents(tmp_path) -> None:
     result = _make(catalog, LocalStore(tmp_path), chunk, on_progress=reports.append)
     assert reports == [25, 25, 10]
     assert result.documents == 60
-    assert len(LocalStore(tmp_path).list("jobs/p/files/ground_truth/json")) == 60
+    assert sum(p.startswith("ground_truth/json/") for p in part_members(LocalStore(tmp_path), "p")) == 60
 
 
 @pytest.mark.parametrize("shard_size", [5_000, 4])

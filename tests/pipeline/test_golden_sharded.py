@@ -4,8 +4,9 @@ The single-archive goldens (test_golden_datasets.py) do not reach the sharded pa
 preview.zip, annotations.zip, item pages across shard edges, a partial dataset. These hashes were
 pinned from the code before shards could be bundled by the chunk steps that made them, so moving
 that work between steps (or processes) must not change a byte; nor may the chunking. Re-pinned
-once, on purpose, when the identity graph went column-wise (issue 10): new identities, same code
-paths.
+on purpose twice in issue 10: when the identity graph went column-wise (new identities, same code
+paths), and when item rows began to name the archive that holds their files (only the
+`items/page_*.json` hashes changed; every archive, manifest and download kept its bytes).
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ CASES = {
                                output_formats=("pdf_typed", "donut")), 7, 5, 14),
 }  # fmt: skip
 GOLDEN = {
-    "pages": "eb8c703f839d9aa7a8a7c8678718b331f150b8323dc5c497d2446f59dcb6ccdd",
-    "partial": "2057147b201a3037d2ded6879352dac8208ef12a6e5ef3ff7b42edbe33c6cac9",
-    "two_forms_ml": "1eb5bff18525797c77c99d631d5c846400f94cec208957c2639aac1c933c481a",
-    "w2_typed": "3209b06a7a8d9a6953150ca283b4ea88e84fdb6095bcb34e8b68a3a769c6c74d",
+    "pages": "04304d1343e868eac42051711e130636f029b5eafdc8f8a1a67197b688a11f7e",
+    "partial": "aa0e32e649387e8e96b1de45645b924d630627ea8959194883570d54f2ec0fb8",
+    "two_forms_ml": "cd94db6b4e33dbb36d543963d7ab6b1d4a440501d08a48615a899885d1917a27",
+    "w2_typed": "98019fe005df9b9c78ab6f78ffe27d2406e228a2c58e2224f03e220b882a459b",
 }
 
 
