@@ -2,8 +2,8 @@
 
 No database table: an item's id is its file stem (``document_stem``), and the item index is a set of
 small JSON pages in the store (``jobs/<id>/items/page_<n>.json``, ``ITEMS_PER_PAGE`` items each),
-built from the key listing when the dataset is bundled (or on first request for a job that stopped
-early). A page of the API's ``/items`` is then at most two small reads, whatever the job size.
+built from the members of each archive as the bundle writes it; a row names that archive. A page
+of the API's ``/items`` is then at most two small reads, whatever the job size.
 
 File order is the contract with the official client (docs/spec/WIRE.md 4.2), which takes the *first* file
 with a suffix: the preferred PDF comes first (typed, then handwritten, then the fillable one), then
@@ -236,7 +236,9 @@ def find_item(store: ArtifactStore, job_id: str, spec: GenerationSpec, item_id: 
 
 
 def ensure_item_index(spec: GenerationSpec, store: ArtifactStore, job_id: str) -> int:
-    """The item count; the bundle writes the index, and a job that stopped before bundling gets one now."""
+    """The item count. The bundle writes the index; without one, it is made now from the job's
+    per-file objects, which only jobs bundled before issue 10 have (a job that never bundled has
+    its files only in its chunks' parts, and lists no items)."""
     count = item_count(store, job_id)
     if count is not None:
         return count
