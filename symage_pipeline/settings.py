@@ -49,9 +49,10 @@ class Settings(BaseSettings):
     dagster_postgres_url: str | None = None
     # Jobs of at least this many documents fan out on Dagster's multiprocess executor; smaller ones
     # run in one process: a multiprocess run pays ~3-4 s more in step starts (its start, chunk, bundle
-    # and notify steps each start a process; docs/decisions/dagster-overhead.md), and from a warm run
-    # worker (its forkserver already up) fanning out pays from ~1,000 typed documents on 2 cores.
-    multiprocess_min_documents: int = 1_000
+    # and notify steps each start a process; docs/decisions/dagster-overhead.md), and at ~2.8 ms a
+    # typed document the second core pays for them from ~2,500 documents on 2 cores (2,000: 7.1 s
+    # in one process, 8.6 s fanned out; 3,000: 10.4 s vs 9.7 s).
+    multiprocess_min_documents: int = 2_500
     # Steps that run at once in a multiprocess run: one per core by default. With a Celery broker,
     # the workers listening on it (on any machine) run the steps, and this sets how many chunks.
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)

@@ -16,11 +16,11 @@ def steps(spec: GenerationSpec, plan) -> int:
 
 def test_small_jobs_run_in_one_process_in_small_chunks(settings) -> None:
     two = settings.model_copy(update={"workers": 2})
-    plan = plan_execution(w2(999), two)
+    plan = plan_execution(w2(2_499), two)
     assert plan.executor_config() == {"in_process": {}}
     assert plan.chunk_size == two.min_chunk_documents
-    # from 1,000 a warm run worker's second core saves more than the fanned-out steps' starts cost
-    assert plan_execution(w2(1_000), two).executor_config()["multiprocess"]["max_concurrent"] == 2
+    # from 2,500 the second core saves more than the fanned-out steps' starts cost
+    assert plan_execution(w2(2_500), two).executor_config()["multiprocess"]["max_concurrent"] == 2
 
 
 def test_a_fanned_out_job_gives_each_worker_one_large_step(settings) -> None:
