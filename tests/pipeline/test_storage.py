@@ -5,12 +5,16 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 
 import boto3
 import httpx
 import pytest
 
+from symage_pipeline.bundle.members import read_archived_file
+from symage_pipeline.bundle.parts import zip_entry
+from symage_pipeline.keys import archived_file_key
 from symage_pipeline.storage import ArtifactStore, LocalStore, S3Store
 from tests.helpers import free_port, moto_s3_server
 
@@ -100,3 +104,18 @@ def test_what_a_killed_writer_left_is_discarded_once_its_job_has_ended(tmp_path)
     assert len(list(tmp_path.rglob(".tmp-*"))) == 1 and store.list("jobs/j") == ["jobs/j/files/a/done.json"]
     assert store.discard_unfinished("jobs/j/files") == 1
     assert not list(tmp_path.rglob(".tmp-*")) and store.exists("jobs/j/files/a/done.json")
+
+
+def test_a_dataset_file_is_read_out_of_its_archive(store: ArtifactStore) -> None:
+    """Per-item URLs name `<archive key>/<path>`: the member comes back by ranged reads, deflated or
+    stored, on either store; a missing member, archive or a key that names no archive is None."""
+    members = {"pdfs/typed/a.pdf": b"%PDF-1.7 " + bytes(range(256)) * 40, "ground_truth/json/a.json": b'{"x": 1}' * 500}
+    with store.open_write("jobs/j/shards/shard_00000.zip") as sink, zipfile.ZipFile(sink, "w") as archive:
+        for path, data in members.items():
+            archive.writestr(zip_entry(path), data)
+    assert store.read_range("jobs/j/shards/shard_00000.zip", 0, 4) == b"PK\x03\x04"
+    for path, data in members.items():
+        assert read_archived_file(store, archived_file_key("jobs/j/shards/shard_00000.zip", path)) == data
+    assert read_archived_file(store, "jobs/j/shards/shard_00000.zip/pdfs/typed/b.pdf") is None
+    assert read_archived_file(store, "jobs/j/shards/shard_00001.zip/pdfs/typed/a.pdf") is None
+    assert read_archived_file(store, "jobs/j/files/pdfs/typed/a.pdf") is None
