@@ -1,3 +1,5 @@
+import itertools
+import random
 import socket
 import subprocess
 import sys
@@ -21,10 +23,21 @@ def until(condition: Callable[[], object], timeout: float, what: str) -> object:
     return found
 
 
+_PORTS = itertools.count(random.Random().randrange(20_000, 30_000))
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port below the kernel's ephemeral range (32768-60999 here). A port from `bind(0)` is
+    free only until the test binds it, and meanwhile any process binding port 0 (a stack's code
+    server, moto) may be handed the same one: two stacks started side by side once collided so."""
+    while True:
+        port = next(_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 @contextmanager
