@@ -7,6 +7,9 @@ that any worker listening on the broker may run, on this machine or another. In-
 default, so a run launched from the UI's launchpad with no `execution` block just works.
 """
 
+import threading
+from collections.abc import Iterator
+
 import dagster as dg
 from dagster._core.definitions.executor_definition import (
     IN_PROC_CONFIG,
@@ -15,8 +18,38 @@ from dagster._core.definitions.executor_definition import (
     _core_multiprocess_executor_creation,
     multiple_process_executor_requirements,
 )
+from dagster._core.errors import DagsterExecutionInterruptedError
+from dagster._core.events import DagsterEvent
+from dagster._core.execution.context.system import PlanOrchestrationContext
+from dagster._core.execution.plan.plan import ExecutionPlan
 from dagster._core.execution.retries import RetryMode
+from dagster._core.executor.in_process import InProcessExecutor
+from dagster._utils.interrupts import pop_captured_interrupt
 from dagster_celery.executor import CELERY_CONFIG, CeleryExecutor
+
+# Set by an op that a terminate interrupted (`defs/generate.make_chunk`), for `TerminableInProcess`.
+terminated = threading.Event()
+
+
+class TerminableInProcess(InProcessExecutor):
+    """Dagster's in-process executor, which a terminate (SIGINT to the run's process) stops.
+
+    Dagster's own lets the run go on to its end: an interrupt inside an op with a retry policy is
+    turned into a retry of the op ("respect retry policy when interrupts occur"), and one that
+    lands between steps is only recorded, and never looked at (its multiprocess executor does look,
+    and kills its step processes). This one looks after every event, as the multiprocess one does,
+    and ends the run canceled."""
+
+    def execute(self, plan_context: PlanOrchestrationContext, execution_plan: ExecutionPlan) -> Iterator[DagsterEvent]:
+        terminated.clear()  # a lane process runs run after run
+        events = super().execute(plan_context, execution_plan)
+        try:
+            for event in events:
+                yield event
+                if pop_captured_interrupt() or terminated.is_set():
+                    raise DagsterExecutionInterruptedError("the run was terminated")
+        finally:
+            events.close()
 
 
 def _requirements(config: dict) -> list:
@@ -44,4 +77,5 @@ def symage_executor(init_context: dg.InitExecutorContext) -> dg.Executor:
         )
     if "multiprocess" in config:
         return _core_multiprocess_executor_creation(config["multiprocess"])
-    return _core_in_process_executor_creation(config["in_process"])
+    plain = _core_in_process_executor_creation(config["in_process"])
+    return TerminableInProcess(plain.retries, plain.step_dependency_config, plain.marker_to_close)

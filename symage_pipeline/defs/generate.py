@@ -7,19 +7,22 @@ is `GenerateConfig`: the job id, the request as `SpecConfig` (the fields of `spe
 and the chunking that `defs.execution.plan_execution` chose.
 """
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
+from dagster._core.errors import DagsterExecutionInterruptedError
 
 from symage_pipeline import pipeline
 from symage_pipeline.app.records import TERMINAL, JobTracker, ensure_operator_job
 from symage_pipeline.bundle import DatasetInfo, build_dataset
 from symage_pipeline.catalog import Catalog
 from symage_pipeline.defs.execution import ExecutionPlan
-from symage_pipeline.defs.executors import symage_executor
+from symage_pipeline.defs.executors import symage_executor, terminated
 from symage_pipeline.defs.names import ATTEMPT_TAG, JOB_ID_TAG, JOB_NAME, MAX_ATTEMPTS_TAG, PARTITION_TAG, attempts_left
 from symage_pipeline.defs.partitions import generation_jobs_partitions
 from symage_pipeline.defs.resources import (
@@ -133,6 +136,32 @@ def _maybe_fail(context: dg.OpExecutionContext, chunk: Chunk) -> None:
         raise InjectedFailure(f"injected failure in {op} of chunk {chunk.index} (attempt {context.retry_number + 1})")
 
 
+@contextlib.contextmanager
+def noting_terminate() -> Iterator[None]:
+    """Note a terminate's interrupt for the executor (`executors.terminated`) before Dagster turns it
+    into a retry of the op (ops with a retry policy)."""
+    try:
+        yield
+    except BaseException as error:
+        if _interrupted(error):
+            terminated.set()
+        raise
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether `error` is a terminate's interrupt, or was raised while one was on its way out (an
+    exception in the cleanup of a `with` block, closing the chunk's zip part mid-member, replaces
+    it)."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, (KeyboardInterrupt, DagsterExecutionInterruptedError)):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 @dg.op(out=dg.DynamicOut(Chunk))
 def plan(context: dg.OpExecutionContext, config: GenerateConfig, app_db: AppDatabaseResource):
     job_id = config.job_id or context.partition_key
@@ -170,13 +199,14 @@ def make_chunk(
 
     started = time.perf_counter()
     try:
-        result = pipeline.make_chunk(
-            catalog.catalog,
-            artifacts.store,
-            chunk,
-            on_progress=progress,
-            should_stop=lambda: tracker.cancel_requested(chunk.job_id),
-        )
+        with noting_terminate():
+            result = pipeline.make_chunk(
+                catalog.catalog,
+                artifacts.store,
+                chunk,
+                on_progress=progress,
+                should_stop=lambda: tracker.cancel_requested(chunk.job_id),
+            )
     except Exception:
         tracker.add_progress(chunk.job_id, -reported)
         raise
@@ -205,16 +235,17 @@ def bundle(
     chunk = results[0].chunk
     app_db.tracker.resume(chunk.job_id, run_id=context.run_id)
     job = app_db.tracker.get(chunk.job_id)
-    info = build_dataset(
-        chunk.spec,
-        catalog.catalog,
-        artifacts.store,
-        chunk.job_id,
-        generated_at=datetime.now(UTC),
-        created_via=job.created_via if job else "api_key",
-        shard_size=chunk.shard_size,
-        items=pipeline.items_made(results),
-    )
+    with noting_terminate():
+        info = build_dataset(
+            chunk.spec,
+            catalog.catalog,
+            artifacts.store,
+            chunk.job_id,
+            generated_at=datetime.now(UTC),
+            created_via=job.created_via if job else "api_key",
+            shard_size=chunk.shard_size,
+            items=pipeline.items_made(results),
+        )
     context.add_output_metadata(
         {"documents": info.documents, "files": info.files, "zip_bytes": info.size_bytes, "layout": info.layout}
     )

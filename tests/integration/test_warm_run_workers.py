@@ -88,7 +88,9 @@ def test_queued_runs_execute_in_workers_started_before_them_and_terminate_interr
         assert _worker_pid(instance, run.run_id) == pid != first_pid
         until(lambda: not _alive(pid), 30, "the worker outlived its run")  # one run per process
 
-        job_id = _post(stack, 1_500, 3)
+        # Below MULTIPROCESS_MIN_DOCUMENTS (one process: the steps run in the worker itself), and
+        # long enough (~7 s) to be terminated mid-way.
+        job_id = _post(stack, 2_400, 3)
         until(lambda: _job(stack, job_id)["status"] == "generating" and _job(stack, job_id)["progress"] > 0, 90,
               "the large job made no progress")  # fmt: skip
         instance, run = _run(stack, job_id)
