@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     # postgresql://user@host:5432/dagster; None = SQLite under dagster_home. A database of its
     # own: Dagster and the app DB each keep an alembic_version table.
     dagster_postgres_url: str | None = None
-    # Jobs of at least this many documents fan out on Dagster's multiprocess executor; smaller ones
+    # Jobs of at least this much work (in typed-PDF documents: `defs/execution.typed_equivalents`,
+    # so 1,000 handwritten count 2,500) fan out on Dagster's multiprocess executor; smaller ones
     # run in one process: a multiprocess run pays ~3-4 s more in step starts (its start, chunk, bundle
     # and notify steps each start a process; docs/decisions/dagster-overhead.md), and at ~2.8 ms a
     # typed document the second core pays for them from ~2,500 documents on 2 cores (2,000: 7.1 s

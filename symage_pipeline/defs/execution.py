@@ -54,13 +54,31 @@ def chunk_documents(documents: int, workers: int, settings: Settings) -> int:
     return max(math.ceil(documents / chunks), settings.min_chunk_documents)
 
 
+# What a document costs to make, in typed W-2 PDFs (~2.8 ms each with its labels), by what else
+# it renders: measured end to end with `bench/bench_api.py --rows` (2026-12-06: a handwritten W-2
+# ~7 ms, typed + PNG at 150 dpi ~12.5 ms, scanned ~33 ms). Fanning out pays for a fixed cost in
+# step starts, so it is the work that decides, not the count: 2,000 handwritten W-2 took 14.8 s in
+# one process and 12.4 s fanned out, while 2,000 typed ones took 7.1 s and 8.6 s.
+EXTRA_COST = {"pdf_handwritten": 1.5, "png_typed": 3.5, "png_handwritten": 3.5}
+DEGRADED_COST = 7.0  # a degradation profile (scanned, faxed, photographed) on the page images
+
+
+def typed_equivalents(spec: GenerationSpec) -> float:
+    """The job's work in typed-PDF documents, what `multiprocess_min_documents` counts."""
+    per_document = 1.0 + sum(EXTRA_COST.get(f, 0.0) for f in set(spec.output_formats))
+    if spec.config.get("degradation_profile") not in (None, "clean"):
+        per_document += DEGRADED_COST
+    return spec.documents_total * per_document
+
+
 def plan_execution(spec: GenerationSpec, settings: Settings) -> ExecutionPlan:
-    """One process below `settings.multiprocess_min_documents`, in chunks of `min_chunk_documents`
-    (a step costs ~30 ms there); from there, `settings.workers` steps at once over a number of
-    chunks that does not grow with the quantity (`chunk_documents`). A step streams its chunk a
-    batch at a time (`pipeline.make_chunk`), so memory per step is flat whatever the chunk's size."""
+    """One process below `settings.multiprocess_min_documents` (in typed-PDF documents:
+    `typed_equivalents`), in chunks of `min_chunk_documents` (a step costs ~30 ms there); from
+    there, `settings.workers` steps at once over a number of chunks that does not grow with the
+    quantity (`chunk_documents`). A step streams its chunk a batch at a time
+    (`pipeline.make_chunk`), so memory per step is flat whatever the chunk's size."""
     documents, forms = spec.documents_total, len(spec.form_ids)
-    workers = settings.workers if documents >= settings.multiprocess_min_documents else 1
+    workers = settings.workers if typed_equivalents(spec) >= settings.multiprocess_min_documents else 1
     if workers > 1:
         per_chunk = chunk_documents(documents, workers, settings)
     else:

@@ -23,6 +23,21 @@ def test_small_jobs_run_in_one_process_in_small_chunks(settings) -> None:
     assert plan_execution(w2(2_500), two).executor_config()["multiprocess"]["max_concurrent"] == 2
 
 
+def test_the_threshold_counts_work_so_costlier_documents_fan_out_sooner(settings) -> None:
+    two = settings.model_copy(update={"workers": 2})
+
+    def fans_out(quantity: int, formats: list[str], **config: str) -> bool:
+        spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=quantity, output_formats=tuple(formats),
+                              seed=1, config=config)  # fmt: skip
+        return plan_execution(spec, two).multiprocess
+
+    assert not fans_out(2_000, ["pdf_typed"]) and fans_out(2_000, ["pdf_handwritten"])
+    assert not fans_out(999, ["pdf_handwritten"]) and fans_out(1_000, ["pdf_handwritten"])
+    assert not fans_out(200, ["pdf_typed", "png_typed"]) and fans_out(600, ["pdf_typed", "png_typed"])
+    assert fans_out(300, ["pdf_typed", "png_typed"], degradation_profile="scanned")
+    assert not fans_out(300, ["pdf_typed", "png_typed"], degradation_profile="clean")
+
+
 def test_a_fanned_out_job_gives_each_worker_one_large_step(settings) -> None:
     two = settings.model_copy(update={"workers": 2})
     plan = plan_execution(w2(10_000), two)
