@@ -151,11 +151,8 @@ def build_dataset(
                     dataset_key(job_id),
                     spec,
                     catalog,
-                    [
-                        ("README.md", card),
-                        ("ground_truth/data.csv", csv_source),
-                        *sorted([*files.shipped(), *local_entries(extra)]),
-                    ],  # fmt: skip
+                    [("README.md", card), ("ground_truth/data.csv", csv_source), *sorted(
+                        [*files.shipped(), *local_entries(extra)])],  # fmt: skip
                     layout=layout,
                     archive={"kind": "dataset"},
                     documents=documents_made,

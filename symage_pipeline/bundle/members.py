@@ -13,10 +13,9 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
-import zlib
 from collections import OrderedDict
 
-from symage_pipeline.bundle.parts import LOCAL_HEADER
+from symage_pipeline.bundle.parts import read_member_at
 from symage_pipeline.keys import split_archived_file_key
 from symage_pipeline.storage import ArtifactStore
 
@@ -97,9 +96,4 @@ def read_archived_file(store: ArtifactStore, key: str) -> bytes | None:
             member = _directory(store, archive, source).get(path)
         except zipfile.BadZipFile:
             return None
-        if member is None:
-            return None
-        offset, size, method = member
-        header = LOCAL_HEADER.unpack(store.read_range(archive, offset, LOCAL_HEADER.size))
-        data = store.read_range(archive, offset + LOCAL_HEADER.size + header[9] + header[10], size)
-        return zlib.decompress(data, -15) if method == zipfile.ZIP_DEFLATED else data
+        return None if member is None else read_member_at(source, *member)

@@ -41,7 +41,7 @@ STORED = (".pdf", ".png", ".jpg", ".jpeg", ".parquet", ".zip")
 # (a sixth of the document's cost), for members ~20% larger (11.8 KB, not 9.8).
 DEFLATE_LEVEL = 1
 PARTS_DIR = f"{WORK_DIR}/zip"
-LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # zipfile's structFileHeader: 30 bytes
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # zipfile's structFileHeader: 30 bytes
 
 
 def zip_entry(name: str) -> zipfile.ZipInfo:
@@ -94,8 +94,8 @@ def copy_member(archive: zipfile.ZipFile, source: BinaryIO, info: zipfile.ZipInf
     if info.flag_bits & 0x08:
         raise ValueError(f"{info.filename}: members with data descriptors are not copied raw")
     source.seek(info.header_offset)
-    header = source.read(LOCAL_HEADER.size)
-    fields = LOCAL_HEADER.unpack(header)
+    header = source.read(_LOCAL_HEADER.size)
+    fields = _LOCAL_HEADER.unpack(header)
     if fields[0] != zipfile.stringFileHeader:
         raise zipfile.BadZipFile(f"{info.filename}: no local header at {info.header_offset}")
     name_and_extra = source.read(fields[9] + fields[10])  # name length, extra length
@@ -121,11 +121,17 @@ def copy_member(archive: zipfile.ZipFile, source: BinaryIO, info: zipfile.ZipInf
 
 def read_member(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     """A member's bytes: read from its local header on, inflated when deflated."""
-    source.seek(info.header_offset)
-    fields = LOCAL_HEADER.unpack(source.read(LOCAL_HEADER.size))
+    return read_member_at(source, info.header_offset, info.compress_size, info.compress_type)
+
+
+def read_member_at(source: BinaryIO, header_offset: int, compress_size: int, compress_type: int) -> bytes:
+    """`read_member` from the central directory's three fields: two reads, the local header (for
+    the length of its name and extra field) and the data."""
+    source.seek(header_offset)
+    fields = _LOCAL_HEADER.unpack(source.read(_LOCAL_HEADER.size))
     source.seek(fields[9] + fields[10], 1)
-    data = source.read(info.compress_size)
-    return zlib.decompress(data, -15) if info.compress_type == zipfile.ZIP_DEFLATED else data
+    data = source.read(compress_size)
+    return zlib.decompress(data, -15) if compress_type == zipfile.ZIP_DEFLATED else data
 
 
 class ShardFiles:
