@@ -145,19 +145,10 @@ S_HEALTH = Slots(
     "procedures", "proc0", "proc1", "proc2", "proc3", "po_box", "id_digits", "id_letters", "group_number",
     "pcp_first", "pcp_last", "credential", "npi",
 )  # fmt: skip
-_T: list[Tables] = []
-
-
-def _tables() -> Tables:
-    if not _T:
-        _T.append(tables())
-    return _T[0]
-
-
 @functools.cache
 def _state_tables() -> tuple[tuple[str, ...], dict[str, int], tuple[Weighted[Place], ...]]:
     """States in the order of the population picker, their index, and each one's city picker."""
-    t = _tables()
+    t = tables()
     codes = tuple(t.state_by_population.items)
     return codes, {c: i for i, c in enumerate(codes)}, tuple(t.places_by_state[c] for c in codes)
 
@@ -192,10 +183,6 @@ def _cents(x: np.ndarray) -> np.ndarray:
 
 def _money(cents: np.ndarray) -> list[float]:
     return (cents / 100).tolist()
-
-
-def _pick_index(n: int, u: np.ndarray) -> list[int]:
-    return _ints(u * n).tolist()
 
 
 def _from(items: Sequence[Any], u: np.ndarray) -> list[Any]:
@@ -1010,7 +997,7 @@ def _paused_gc(build: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]
 
 
 def _identities(seeds: Sequence[int], needs: frozenset[str]) -> list[dict[str, Any]]:
-    t, b = _tables(), _Batch(seeds)
+    t, b = tables(), _Batch(seeds)
     if b.n == 0:
         return []
     people = _stage_person(t, b)
@@ -1062,7 +1049,7 @@ def core_identities(identity_seeds: Sequence[int], with_job: bool = False) -> li
     """
 
     def build() -> list[dict[str, Any]]:
-        t, b = _tables(), _Batch(identity_seeds)
+        t, b = tables(), _Batch(identity_seeds)
         if b.n == 0:
             return []
         people = _stage_person(t, b)
