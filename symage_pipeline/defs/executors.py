@@ -27,7 +27,7 @@ from dagster._core.executor.in_process import InProcessExecutor
 from dagster._utils.interrupts import pop_captured_interrupt
 from dagster_celery.executor import CELERY_CONFIG, CeleryExecutor
 
-# Set by an op that a terminate interrupted (`defs/generate.make_chunk`), for `TerminableInProcess`.
+# Set by an op that a terminate interrupted (`defs/generate.noting_terminate`), for `TerminableInProcess`.
 terminated = threading.Event()
 
 
