@@ -18,7 +18,8 @@ import multiprocessing
 import os
 import sys
 
-from symage_pipeline.defs.execution import PRELOAD_MODULES
+from symage_pipeline.defs.execution import preload_modules
+from symage_pipeline.settings import Settings
 
 INSTANCE_REF_ENV = "SYMAGE_RUN_WORKER_INSTANCE_REF"
 
@@ -44,7 +45,7 @@ def warm() -> None:
     from multiprocessing import forkserver
 
     warm_code()
-    multiprocessing.get_context("forkserver").set_forkserver_preload(list(PRELOAD_MODULES))
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload_modules(Settings())))
     forkserver.ensure_running()
 
 

@@ -61,3 +61,60 @@ def test_chunks_count_items_so_every_form_of_an_item_is_in_one_chunk(settings) -
                           output_formats=("pdf_typed",), seed=1)  # fmt: skip
     plan = plan_execution(spec, settings.model_copy(update={"workers": 2}))
     assert plan.chunk_size == 5_000  # items: 10,000 documents each of two chunks
+
+
+# A step process forked from the forkserver opens the run's Dagster instance first. Run in a fresh
+# interpreter: the preload's imports, then the instance, reporting what opening it still imported.
+_OPEN_INSTANCE = """
+import importlib, json, sys
+from dagster import DagsterInstance
+from dagster._core.instance.ref import InstanceRef
+failed = []
+for name in sys.argv[2].split(","):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        failed.append(name)
+before = set(sys.modules)
+with DagsterInstance.from_ref(InstanceRef.from_dir(sys.argv[1])) as instance:
+    instance.get_runs(limit=1)
+print(json.dumps({"failed": failed, "imported": sorted(set(sys.modules) - before)}))
+"""
+
+
+def test_a_step_process_opens_its_instance_without_importing_anything(settings, tmp_path) -> None:
+    """The forkserver's preload holds what the instance's storage needs: a step that imported it
+    itself spent 0.5-0.7 s of its start on that. A preload module a Dagster upgrade renamed would be
+    skipped silently by the forkserver, so each must import."""
+    import json
+    import subprocess
+    import sys
+
+    from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+
+    from symage_pipeline.defs.execution import preload_modules
+    from symage_pipeline.defs.instance import write_dagster_home
+
+    home = write_dagster_home(settings)
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        instance.get_runs(limit=1)  # the storage exists, as it does before any step runs
+    plan = plan_execution(w2(10_000), settings.model_copy(update={"workers": 2}))
+    modules = plan.executor_config()["multiprocess"]["start_method"]["forkserver"]["preload_modules"]
+    assert tuple(modules) == preload_modules(settings)
+    out = subprocess.run([sys.executable, "-c", _OPEN_INSTANCE, str(home), ",".join(modules)],
+                         check=True, capture_output=True, text=True).stdout  # fmt: skip
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["failed"] == []
+    # stdlib helpers that importlib.resources loads on first use are all that may remain
+    assert [m for m in report["imported"] if not m.startswith("importlib.")] == []
+
+
+def test_postgresql_and_s3_modules_are_preloaded_only_where_they_are_used(settings) -> None:
+    from symage_pipeline.defs.execution import POSTGRES_INSTANCE_MODULES, S3_MODULES, preload_modules
+
+    embedded = preload_modules(settings)
+    assert not set(POSTGRES_INSTANCE_MODULES + S3_MODULES) & set(embedded)
+    production = settings.model_copy(update={"dagster_postgres_url": "postgresql://127.0.0.1/test",
+                                             "storage_url": "s3://bucket/prefix"})  # fmt: skip
+    assert set(preload_modules(production)) == set(embedded) | set(POSTGRES_INSTANCE_MODULES + S3_MODULES)
