@@ -48,12 +48,12 @@ class Settings(BaseSettings):
     # own: Dagster and the app DB each keep an alembic_version table.
     dagster_postgres_url: str | None = None
     # Jobs of at least this much work (in typed-PDF documents: `defs/execution.typed_equivalents`,
-    # so 1,000 handwritten count 2,500) fan out on Dagster's multiprocess executor; smaller ones
-    # run in one process: a multiprocess run pays ~3-4 s more in step starts (its start, chunk, bundle
-    # and notify steps each start a process; docs/decisions/dagster-overhead.md), and at ~2.8 ms a
-    # typed document the second core pays for them from ~2,500 documents on 2 cores (2,000: 7.1 s
-    # in one process, 8.6 s fanned out; 3,000: 10.4 s vs 9.7 s).
-    multiprocess_min_documents: int = 2_500
+    # so 400 handwritten count 1,000) fan out on Dagster's multiprocess executor; smaller ones run
+    # in one process. A multiprocess run's plan, chunk, bundle and notify steps each start a process
+    # (~0.2 s each from the preloaded forkserver; docs/decisions/dagster-overhead.md), and at ~3 ms a
+    # typed document the second core pays for them from ~1,000 documents on 2 cores (2026-12-07,
+    # end to end: 1,000 a wash within the noise, 1,500 6.4 s fanned out against 8.2 s in one process).
+    multiprocess_min_documents: int = 1_000
     # Steps that run at once in a multiprocess run: one per core by default. With a Celery broker,
     # the workers listening on it (on any machine) run the steps, and this sets how many chunks.
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)

@@ -7,7 +7,8 @@ in-process executor in one process; bigger ones on the multiprocess executor (fo
 start from a clean, single-threaded server with the code preloaded), a few large steps per worker.
 
 Measured (docs/decisions/dagster-overhead.md): a run costs ~1.1–1.6 s to launch and a multiprocess
-step ~1 s to start, so a job fans out only when a second core saves more than that.
+step ~0.2 s to start from the preloaded forkserver (`preload_modules`), so a job fans out only when
+a second core saves more than its four step starts.
 """
 
 from __future__ import annotations

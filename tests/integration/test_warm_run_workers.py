@@ -69,7 +69,8 @@ def test_queued_runs_execute_in_workers_started_before_them_and_terminate_interr
 
     from symage_pipeline.defs.automation import _worker_pid
 
-    with own_stack(tmp_path, QUEUE_EVERY_JOB) as stack:
+    # every job in one process (the steps run in the worker itself), whatever the fan-out threshold
+    with own_stack(tmp_path, {**QUEUE_EVERY_JOB, "SYMAGE_MULTIPROCESS_MIN_DOCUMENTS": "100000"}) as stack:
         first = _post(stack, 3, 1)
         until(lambda: _job(stack, first)["status"] in ("completed", "failed"), 90, "the first job did not end")
         assert _job(stack, first)["status"] == "completed"
@@ -88,8 +89,7 @@ def test_queued_runs_execute_in_workers_started_before_them_and_terminate_interr
         assert _worker_pid(instance, run.run_id) == pid != first_pid
         until(lambda: not _alive(pid), 30, "the worker outlived its run")  # one run per process
 
-        # Below MULTIPROCESS_MIN_DOCUMENTS (one process: the steps run in the worker itself), and
-        # long enough (~7 s) to be terminated mid-way.
+        # In one process, and long enough (~7 s) to be terminated mid-way.
         job_id = _post(stack, 2_400, 3)
         until(lambda: _job(stack, job_id)["status"] == "generating" and _job(stack, job_id)["progress"] > 0, 90,
               "the large job made no progress")  # fmt: skip

@@ -16,11 +16,11 @@ def steps(spec: GenerationSpec, plan) -> int:
 
 def test_small_jobs_run_in_one_process_in_small_chunks(settings) -> None:
     two = settings.model_copy(update={"workers": 2})
-    plan = plan_execution(w2(2_499), two)
+    plan = plan_execution(w2(999), two)
     assert plan.executor_config() == {"in_process": {}}
     assert plan.chunk_size == two.min_chunk_documents
-    # from 2,500 the second core saves more than the fanned-out steps' starts cost
-    assert plan_execution(w2(2_500), two).executor_config()["multiprocess"]["max_concurrent"] == 2
+    # from 1,000 the second core saves more than the fanned-out steps' starts cost
+    assert plan_execution(w2(1_000), two).executor_config()["multiprocess"]["max_concurrent"] == 2
 
 
 def test_the_threshold_counts_work_so_costlier_documents_fan_out_sooner(settings) -> None:
@@ -31,11 +31,12 @@ def test_the_threshold_counts_work_so_costlier_documents_fan_out_sooner(settings
                               seed=1, config=config)  # fmt: skip
         return plan_execution(spec, two).multiprocess
 
-    assert not fans_out(2_000, ["pdf_typed"]) and fans_out(2_000, ["pdf_handwritten"])
-    assert not fans_out(999, ["pdf_handwritten"]) and fans_out(1_000, ["pdf_handwritten"])
-    assert not fans_out(200, ["pdf_typed", "png_typed"]) and fans_out(600, ["pdf_typed", "png_typed"])
-    assert fans_out(300, ["pdf_typed", "png_typed"], degradation_profile="scanned")
-    assert not fans_out(300, ["pdf_typed", "png_typed"], degradation_profile="clean")
+    assert not fans_out(999, ["pdf_typed"]) and fans_out(999, ["pdf_handwritten"])
+    assert not fans_out(399, ["pdf_handwritten"]) and fans_out(400, ["pdf_handwritten"])
+    assert not fans_out(222, ["pdf_typed", "png_typed"]) and fans_out(223, ["pdf_typed", "png_typed"])
+    assert not fans_out(86, ["pdf_typed", "png_typed"], degradation_profile="scanned")
+    assert fans_out(87, ["pdf_typed", "png_typed"], degradation_profile="scanned")
+    assert not fans_out(200, ["pdf_typed", "png_typed"], degradation_profile="clean")
 
 
 def test_a_fanned_out_job_gives_each_worker_one_large_step(settings) -> None:
