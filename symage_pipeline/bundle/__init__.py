@@ -141,18 +141,22 @@ def build_dataset(
 
         if layout == "single":
             start, stop = ranges[0]
+            # One reading of the parts' central directories for the downloads, the exports and the
+            # archive: each reading was ~0.06 ms a document.
             with parts.items(start, stop) as files:
                 write_downloads(spec, catalog, store, job_id, ground_truth_records(spec, files, start, stop))
-            extra = dataset_files(spec, catalog, parts.items, tmp, ranges)
-            card = _card(spec, catalog, store, job_id, top, extra, layout)
-            with parts.items(start, stop) as files:
+                extra = dataset_files(spec, catalog, lambda _start, _stop: contextlib.nullcontext(files), tmp, ranges)
+                card = _card(spec, catalog, store, job_id, top, extra, layout)
                 size, manifest = write_archive(
                     store,
                     dataset_key(job_id),
                     spec,
                     catalog,
-                    [("README.md", card), ("ground_truth/data.csv", csv_source), *sorted(
-                        [*files.shipped(), *local_entries(extra)])],  # fmt: skip
+                    [
+                        ("README.md", card),
+                        ("ground_truth/data.csv", csv_source),
+                        *sorted([*files.shipped(), *local_entries(extra)]),
+                    ],
                     layout=layout,
                     archive={"kind": "dataset"},
                     documents=documents_made,
