@@ -80,7 +80,8 @@ class _Sink:
     of its item, which the bundle copies without recompressing. Nothing else: a dataset file is
     served from the archive the bundle copies it into (`bundle.members`), never stored alone. A
     part is renamed into place (uploaded) when its shard's items are done; the chunk's
-    `chunk_done_path` marker, written last, means all its items are made (`items_annotated`)."""
+    `chunk_done_path` marker, written last, means all its items are made (`items_annotated`).
+    Parquet rows are written a batch at a time (`annotate.RowRuns`), and never across two parts."""
 
     def __init__(self, store: ArtifactStore, chunk: Chunk) -> None:
         self.store, self.chunk = store, chunk
@@ -89,10 +90,12 @@ class _Sink:
         self._open = ExitStack()
         self.part: zipfile.ZipFile | None = None
         self.files = self.bytes = 0
+        self.rows = annotate.RowRuns()
 
     def _part_for(self, item: int) -> zipfile.ZipFile:
         shard = item // self.per_shard if self.per_shard else 0
         if self.part is None or shard != self.shard:
+            self.end_batch()
             self._open.close()  # the previous shard's part is complete: into place
             chunk, per = self.chunk, self.per_shard
             start, stop = (chunk.start, chunk.stop) if not per else (
@@ -103,8 +106,15 @@ class _Sink:
             self.shard = shard
         return self.part
 
-    def write(self, item: int, outputs: Sequence[OutputFile]) -> None:
-        part = self._part_for(item)
+    def write(self, item: int, outputs: Sequence[OutputFile], stem: str, rows: dict[str, list[dict]]) -> None:
+        self._write(self._part_for(item), outputs)
+        self.rows.add(stem, rows)
+
+    def end_batch(self) -> None:
+        if self.part is not None:
+            self._write(self.part, self.rows.flush())
+
+    def _write(self, part: zipfile.ZipFile, outputs: Sequence[OutputFile]) -> None:
         for path, data in outputs:
             part.writestr(part_entry(path), data)
             self.files += 1
@@ -115,6 +125,8 @@ class _Sink:
 
     def __exit__(self, *exc: Any) -> None:
         """A failed chunk leaves its open part unwritten (its shard's items are not all made)."""
+        if exc[0] is None:
+            self.end_batch()
         self._open.__exit__(*exc)
         if exc[0] is None:
             self.store.put_bytes(file_key(self.chunk.job_id, chunk_done_path(self.chunk.index)), b"")
@@ -152,12 +164,15 @@ def make_chunk(
                 t0 = time.perf_counter()
                 surfaces = render.render_document(form, doc, chunk.spec)
                 t1 = time.perf_counter()
-                labels = annotate.document_files(form, doc, surfaces, chunk.spec)
+                labels = annotate.document_labels(form, doc, surfaces, chunk.spec)
                 t2 = time.perf_counter()
-                sink.write(doc.item_index, [*render.surface_files(doc, surfaces), *labels])
+                sink.write(doc.item_index, [*render.surface_files(doc, surfaces), *labels.files], doc.stem, labels.rows)
                 seconds["render"] += t1 - t0
                 seconds["annotate"] += t2 - t1
                 seconds["write"] += time.perf_counter() - t2
+            t0 = time.perf_counter()
+            sink.end_batch()  # the batch's parquet rows
+            seconds["write"] += time.perf_counter() - t0
             made += len(documents)
             if on_progress:
                 on_progress(len(documents))

@@ -5,8 +5,9 @@ the renderer computed while placing them, so annotations cannot drift from the r
 One model (``model.SurfaceAnnotation``) is exported to every format: words, FUNSD, BIO, Donut,
 COCO, YOLOv8 and Hugging Face parquet.
 
-Two hooks: ``document_files`` per document (in the chunk that rendered it) and
-``dataset_files`` per dataset (at bundle time, from the per-document files).
+Two hooks: ``document_labels`` per document (in the chunk that rendered it; ``document_files``
+for a document on its own) and ``dataset_files`` per dataset (at bundle time, from the
+per-document files).
 """
 
 from symage_pipeline.annotate.dataset import DatasetFile, dataset_files
@@ -14,13 +15,15 @@ from symage_pipeline.annotate.funsd import funsd_pages
 from symage_pipeline.annotate.ground_truth import GROUND_TRUTH_SCHEMA_VERSION, csv_row, ground_truth
 from symage_pipeline.annotate.labels import LABEL_SCHEMES, bio_tag_names, label_names
 from symage_pipeline.annotate.model import SurfaceAnnotation, annotate_surface, annotate_words, words_json
-from symage_pipeline.annotate.outputs import document_files
+from symage_pipeline.annotate.outputs import DocumentLabels, RowRuns, document_files, document_labels
 from symage_pipeline.annotate.words import bio_document, bio_json, words_document
 
 __all__ = [
     "GROUND_TRUTH_SCHEMA_VERSION",
     "LABEL_SCHEMES",
     "DatasetFile",
+    "DocumentLabels",
+    "RowRuns",
     "SurfaceAnnotation",
     "annotate_surface",
     "annotate_words",
@@ -30,6 +33,7 @@ __all__ = [
     "csv_row",
     "dataset_files",
     "document_files",
+    "document_labels",
     "funsd_pages",
     "ground_truth",
     "label_names",

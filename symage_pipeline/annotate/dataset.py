@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from symage_pipeline.annotate.detection import CocoWriter, write_coco, yolo_data_yaml, yolo_lines
-from symage_pipeline.annotate.hf import PieceWriter
+from symage_pipeline.annotate.hf import PieceWriter, rows_by_split
 from symage_pipeline.annotate.labels import bio_tag_names, label_names
 from symage_pipeline.annotate.model import LABEL_SURFACES
 from symage_pipeline.annotate.outputs import donut_path, hf_rows_path, objects_path, yolo_image_path
@@ -131,17 +131,20 @@ def shard_exports(
         open_pieces[surface] = (split, writer)
         return writer
 
+    spans = {split: (max(a, start), min(b, stop)) for split, (a, b) in split_ranges(spec.quantity).items()}
     for item in range(start, stop):
         split = split_of(item, spec.quantity)
         for form in forms:
             stem = document_stem(form.id, item, spec.quantity)
             for surface in LABEL_SURFACES:
                 rows = hf_rows_path(surface, stem)
-                if rows not in present:
-                    continue
+                if rows in present:  # a run of documents' rows starts here (`RowRuns`)
+                    for run_split, run in rows_by_split(present.read(rows), spans):
+                        piece_for(surface, run_split).add_batch(run)
+                    if surface not in surfaces_seen:
+                        surfaces_seen.append(surface)
                 if surface not in surfaces_seen:
-                    surfaces_seen.append(surface)
-                piece_for(surface, split).add_rows(present.read(rows))
+                    continue  # not a surface of this job
                 objects = objects_path(surface, stem)
                 pages = json.loads(present.read(objects)) if objects in present else []
                 key = f"{surface}/{split}"

@@ -7,16 +7,16 @@ under ``huggingface``, so ``datasets.load_dataset("parquet", data_dir=...)`` res
 ``ClassLabel`` without this package at read time; writing needs only pyarrow.
 
 Work is split where it is cheapest: each document's rows are built in the chunk that rendered it
-(``page_rows``, tags still as strings since the job's vocabulary spans all its forms) and kept as
-a small Arrow IPC file in the work area; the bundle only maps tags to ids and appends the rows to
-``<split>-<k>-of-<n>.parquet`` files. Bytes are deterministic: fixed row groups, compression and
-writer options, no timestamps.
+(``page_rows``, tags still as strings since the job's vocabulary spans all its forms) and kept, a
+batch of documents at a time, as an Arrow IPC file in the work area; the bundle only maps tags to
+ids and appends the rows to ``<split>-<k>-of-<n>.parquet`` files. Bytes are deterministic: fixed
+row groups, compression and writer options, no timestamps.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,10 +112,10 @@ def bio_tags(field_ids: Sequence[str | None], labels: Sequence[str | None]) -> l
 
 
 def page_rows(pages: Sequence[Mapping[str, Any]]) -> bytes:
-    """One document's rows as an Arrow IPC stream; each page is a mapping with ``id``,
-    ``document_id``, ``form_id``, ``item_index``, ``page``, ``image`` (bytes, or None: no image was
-    made), ``image_name``,
-    ``words``, ``boxes`` (an ``(n, 4)`` int array, 0-1000) and ``tags``."""
+    """Pages' rows (of one document or of consecutive ones) as an Arrow IPC stream; each page is a
+    mapping with ``id``, ``document_id``, ``form_id``, ``item_index``, ``page``, ``image`` (bytes,
+    or None: no image was made), ``image_name``, ``words``, ``boxes`` (an ``(n, 4)`` int array,
+    0-1000) and ``tags``."""
     offsets = [0]
     for p in pages:
         offsets.append(offsets[-1] + len(p["words"]))
@@ -144,6 +144,22 @@ def page_rows(pages: Sequence[Mapping[str, Any]]) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+def rows_by_split(ipc: bytes, spans: Mapping[str, tuple[int, int]]) -> Iterator[tuple[str, pa.RecordBatch]]:
+    """A ``page_rows`` stream cut where its items cross from one split to the next (``spans``:
+    each split's item range within the shard). Rows are in item order, so each split's rows are
+    one slice; a row outside every span (a run across a shard's edge) is an error, not dropped."""
+    for batch in pa.ipc.open_stream(ipc):
+        items = batch.column("item_index").to_numpy()
+        placed = 0
+        for split, (start, stop) in spans.items():
+            lo, hi = np.searchsorted(items, [start, stop])
+            if hi > lo:
+                placed += int(hi - lo)
+                yield split, batch.slice(lo, hi - lo)
+        if placed != batch.num_rows:
+            raise ValueError(f"parquet rows from {batch.column('document_id')[0]} run past the shard's items")
+
+
 class PieceWriter:
     """One parquet file, appended a document at a time and written in fixed row groups."""
 
@@ -158,17 +174,22 @@ class PieceWriter:
         self._writer = pq.ParquetWriter(str(path), self.schema, **PARQUET_OPTIONS)
 
     def add_rows(self, ipc: bytes) -> None:
-        """Append one document's rows (``page_rows`` output), mapping tag strings to ids."""
+        """Append the rows of a ``page_rows`` stream."""
         for batch in pa.ipc.open_stream(ipc):
-            tags = batch.column("tags")
-            ids = pc.cast(pc.index_in(tags.flatten(), value_set=self.tag_names), pa.int64())
-            if ids.null_count:
-                raise ValueError(f"tags outside the job's vocabulary in {batch.column('document_id')[0]}")
-            ner = pa.ListArray.from_arrays(tags.offsets, ids)
-            columns = [batch.column(i) for i in range(batch.num_columns - 1)]
-            self._pending.append(pa.record_batch([*columns, ner], schema=self.schema))
-            self._pending_rows += batch.num_rows
-            self.count += batch.num_rows
+            self.add_batch(batch)
+
+    def add_batch(self, batch: pa.RecordBatch) -> None:
+        """Append rows (``ROWS_SCHEMA``), mapping tag strings to ids."""
+        tags = batch.column("tags")
+        ids = pc.cast(pc.index_in(tags.flatten(), value_set=self.tag_names), pa.int64())
+        if ids.null_count:
+            raise ValueError(f"tags outside the job's vocabulary in {batch.column('document_id')[0]}")
+        offsets = tags.offsets  # a slice's (`rows_by_split`) start where its first list does
+        ner = pa.ListArray.from_arrays(pc.subtract(offsets, offsets[0]) if tags.offset else offsets, ids)
+        columns = [batch.column(i) for i in range(batch.num_columns - 1)]
+        self._pending.append(pa.record_batch([*columns, ner], schema=self.schema))
+        self._pending_rows += batch.num_rows
+        self.count += batch.num_rows
         while self._pending_rows >= ROW_GROUP_SIZE:
             self._write(ROW_GROUP_SIZE)
 

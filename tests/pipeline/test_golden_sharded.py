@@ -16,6 +16,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -48,11 +49,15 @@ GOLDEN = {
 def outputs(root: Path, spec: GenerationSpec, chunk_items: int, shard_size: int, items: int | None,
             *, chunks_bundle: bool = True) -> tuple[dict, int]:  # fmt: skip
     """Every file the job leaves outside its per-document files, by hash; and how many shards its
-    chunks bundled (none when the chunks are planned without the shard size)."""
+    chunks bundled (none when they are kept from it)."""
     store, catalog = LocalStore(root), load_catalog()
     bundled = 0
-    for chunk in pipeline.plan_chunks("job", spec, chunk_items, shard_size if chunks_bundle else 0):
-        bundled += pipeline.make_chunk(catalog, store, chunk).shards
+    for chunk in pipeline.plan_chunks("job", spec, chunk_items, shard_size):
+        if chunks_bundle:
+            bundled += pipeline.make_chunk(catalog, store, chunk).shards
+        else:  # the chunk's parts as ever, its whole shards left to the bundle step
+            with mock.patch.object(pipeline, "bundle_whole_shards", return_value=0):
+                bundled += pipeline.make_chunk(catalog, store, chunk).shards
     info = build_dataset(spec, catalog, store, "job", generated_at=datetime(2026, 1, 1, tzinfo=UTC),
                          shard_size=shard_size, items=items)  # fmt: skip
     job = root / "jobs/job"
