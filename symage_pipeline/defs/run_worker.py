@@ -25,17 +25,17 @@ INSTANCE_REF_ENV = "SYMAGE_RUN_WORKER_INSTANCE_REF"
 
 
 def warm_code() -> None:
-    """The code location's imports and definitions, the catalog and every form's template: what a
-    run's first seconds would otherwise go to (the lane warms with this too)."""
+    """The code location's imports and definitions, the catalog, and a document of every form
+    (`pipeline.warm`: templates, label caches): what a run's first seconds would otherwise go to
+    (the lane and the forkserver of step processes warm with this too)."""
     from dagster._core.definitions.reconstruct import ReconstructableRepository
 
+    from symage_pipeline import pipeline
     from symage_pipeline.catalog import load_catalog
     from symage_pipeline.defs.names import DEFINITIONS_MODULE
-    from symage_pipeline.render.template import template_for
 
     ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs").get_definition()
-    for form in load_catalog():
-        template_for(form)
+    pipeline.warm(load_catalog())
 
 
 def warm() -> None:
