@@ -27,6 +27,7 @@ from symage_pipeline.annotate.jsontext import json_str_or_null
 from symage_pipeline.annotate.labels import check_scheme, field_label
 from symage_pipeline.catalog import FieldDef, FormDef, PerFormCache
 from symage_pipeline.document import FilledDocument, PageImage, RenderedSurface
+from symage_pipeline.render.template import template_for
 from symage_pipeline.render.words import Word
 
 Box = tuple[float, float, float, float]
@@ -255,6 +256,27 @@ def _word_head(w: Word, label: str | None, by_id: Mapping[str, FieldDef], labell
     )
 
 
+_STATIC_RUNS: PerFormCache[dict[int, tuple[tuple[Word, ...], str]]] = PerFormCache()
+
+
+def _static_runs(form: FormDef) -> dict[int, tuple[tuple[Word, ...], str]]:
+    """Runs of printed words the same in every document, each serialised as one run of
+    ``_words.json`` entries and keyed by the id of its first word: a page's boilerplate (the
+    template's static words, drawn before any field) and each field's printed label. On the
+    1040 that is ~1,100 of its ~1,200 words a document no longer serialises one by one."""
+
+    def build() -> dict[int, tuple[tuple[Word, ...], str]]:
+        by_id, _, labelled = _form_tables(form)
+        tpl = template_for(form)
+        out = {}
+        for run in (*tpl.static_words, *tpl.label_words.values()):
+            if run:
+                out[id(run[0])] = (run, ",".join(_word_head(w, None, by_id, labelled) + "}" for w in run))
+        return out
+
+    return _STATIC_RUNS.get(form, build)
+
+
 def words_json_bytes(ann: SurfaceAnnotation) -> bytes:
     """``_words.json``: docs/spec/WIRE.md section 4.4 shape plus the model (labels, field spans, page sizes,
     ``pixel_box`` in the page image when the page has one in the dataset).
@@ -268,8 +290,22 @@ def words_json_bytes(ann: SurfaceAnnotation) -> bytes:
     seen: dict[int, int] = {}
     heads = _WORD_HEADS
     pixel_heads = _PIXEL_WORDS
+    runs = _static_runs(ann.form)
     parts: list[str] = []
-    for w, label in zip(ann.words, ann.labels, strict=True):
+    words, labels = ann.words, ann.labels
+    i, count = 0, len(words)
+    while i < count:
+        w, label = words[i], labels[i]
+        i += 1
+        run = runs.get(id(w)) if label is None else None
+        if run is not None and pixel.get(w.page) is None:
+            # A page's printed boilerplate, drawn first and the same objects in every document.
+            run_words, text = run
+            end = i - 1 + len(run_words)
+            if end <= count and all(a is b for a, b in zip(run_words, words[i - 1 : end], strict=True)):
+                parts.append(text)
+                i = end
+                continue
         if label is None:
             hit = heads.get(id(w))
             if hit is not None and hit[0] is w:
