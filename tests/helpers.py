@@ -121,10 +121,22 @@ class Receiver:
 
 def part_members(store: LocalStore, job_id: str) -> dict[str, bytes]:
     """Every file a job's chunks made, by dataset path: the members of their zip parts (a file is
-    stored nowhere else until the bundle copies it into the dataset's archives)."""
+    stored nowhere else until the bundle copies it into the dataset's archives). The parquet rows,
+    which a chunk keeps a batch of documents at a time (a run named after its first document),
+    appear per document, as `_work/hf/<surface>/<document id>.rows` (their repr), so jobs cut
+    into chunks differently compare equal."""
+    import pyarrow as pa
+
     members: dict[str, bytes] = {}
     for key in store.list(f"jobs/{job_id}/files/_work/zip"):
         if key.endswith(".zip"):
             with zipfile.ZipFile(store.path(key)) as part:
                 members |= {name: part.read(name) for name in part.namelist()}
+    for name in [n for n in members if n.startswith("_work/hf/") and n.endswith(".arrow")]:
+        surface = name.split("/")[2]
+        rows: dict[str, list[dict]] = {}
+        for batch in pa.ipc.open_stream(members.pop(name)):
+            for row in batch.to_pylist():
+                rows.setdefault(row["document_id"], []).append(row)
+        members |= {f"_work/hf/{surface}/{doc}.rows": repr(pages).encode() for doc, pages in rows.items()}
     return members
