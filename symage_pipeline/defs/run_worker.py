@@ -19,7 +19,7 @@ import os
 import sys
 
 from symage_pipeline.defs.execution import preload_modules
-from symage_pipeline.settings import Settings
+from symage_pipeline.settings import get_settings
 
 INSTANCE_REF_ENV = "SYMAGE_RUN_WORKER_INSTANCE_REF"
 
@@ -45,7 +45,7 @@ def warm() -> None:
     from multiprocessing import forkserver
 
     warm_code()
-    multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload_modules(Settings())))
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload_modules(get_settings())))
     forkserver.ensure_running()
 
 
