@@ -186,7 +186,7 @@ def make_chunk(
 def warm(catalog: Catalog) -> None:
     """One typed document of every form, made and thrown away: the form templates, the labels'
     serialised boilerplate and the libraries' lazy imports are ready before a job's first batch,
-    which otherwise took ~0.17 s longer than the next ones in a fresh process."""
+    which otherwise took ~0.2 s longer than the next ones in a fresh process."""
     for form in catalog:
         spec = GenerationSpec(form_ids=(form.id,), quantity=1, output_formats=("pdf_typed",), seed=0)
         chunk = Chunk("warm-up", 0, 0, 1, spec)

@@ -161,7 +161,7 @@ def rows_by_split(ipc: bytes, spans: Mapping[str, tuple[int, int]]) -> Iterator[
 
 
 class PieceWriter:
-    """One parquet file, appended a document at a time and written in fixed row groups."""
+    """One parquet file, appended a run of rows at a time and written in fixed row groups."""
 
     def __init__(self, path: Path, tag_names: Sequence[str]):
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -299,7 +299,8 @@ def words_json_bytes(ann: SurfaceAnnotation) -> bytes:
         i += 1
         run = runs.get(id(w)) if label is None else None
         if run is not None and pixel.get(w.page) is None:
-            # A page's printed boilerplate, drawn first and the same objects in every document.
+            # A run of printed words (a page's boilerplate, a field's label): the same objects in
+            # every document, serialised once.
             run_words, text = run
             end = i - 1 + len(run_words)
             if end <= count and all(a is b for a, b in zip(run_words, words[i - 1 : end], strict=True)):

@@ -23,7 +23,7 @@ from symage_pipeline.storage import s3_location
 
 # What the forkserver imports once, so that no step process imports it again: the code location
 # (each step's start was ~4 s without it), and the first things a step does with it
-# (`defs/warm_steps.py`: the catalog and the form templates, ~0.2 s).
+# (`defs/warm_steps.py`: the catalog and a document of every form, ~0.2 s).
 CODE_MODULES = (
     "dagster",
     DEFINITIONS_MODULE,
