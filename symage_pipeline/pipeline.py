@@ -18,7 +18,7 @@ import time
 import zipfile
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from symage_pipeline import annotate, coherence, render
@@ -31,6 +31,9 @@ from symage_pipeline.spec import GenerationSpec
 from symage_pipeline.storage import ArtifactStore
 
 PROGRESS_EVERY = 25  # items between progress reports and cancel checks: ~1 ms of DB work per report
+# Items whose identities are made at once (whole batches): made column-wise, a call has a fixed
+# cost, so 25 at a time cost 0.156 ms an identity and 250 at a time 0.062 ms (2026-12-07).
+IDENTITY_BLOCK = 10 * PROGRESS_EVERY
 STAGES = ("identities", "coherence", "render", "annotate", "write", "bundle")
 
 
@@ -148,13 +151,18 @@ def make_chunk(
     made so far, a prefix of its items. `on_progress` gets the documents of each finished batch."""
     seconds = dict.fromkeys(STAGES, 0.0)
     made = 0
+    block: list[Any] = []  # identities of the items [block_start, block_start + len(block))
+    block_start = chunk.start
     with _Sink(store, chunk) as sink:
         for start in range(chunk.start, chunk.stop, PROGRESS_EVERY):
             if should_stop and should_stop():
                 break
             batch = Chunk(chunk.job_id, chunk.index, start, min(start + PROGRESS_EVERY, chunk.stop), chunk.spec)
             t0 = time.perf_counter()
-            people = identities(batch)
+            if start >= block_start + len(block):
+                block_start = start
+                block = identities(replace(batch, stop=min(start + IDENTITY_BLOCK, chunk.stop)))
+            people = block[start - block_start : batch.stop - block_start]
             t1 = time.perf_counter()
             documents = fill(batch, catalog, people)
             seconds["identities"] += t1 - t0

@@ -213,6 +213,21 @@ def test_chunks_can_be_remade_alone(tmp_path) -> None:
         assert data == made[path]
 
 
+def test_identities_made_a_block_at_a_time_are_the_ones_made_a_batch_at_a_time(tmp_path) -> None:
+    """A chunk makes its identities `IDENTITY_BLOCK` items at once and renders them 25 at a time:
+    a chunk of 260 items (blocks of 250 and 10) makes the files chunks of 130 and of 25 make."""
+    catalog = load_catalog()
+    spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=260, output_formats=("pdf_typed",), seed=5)
+    assert spec.quantity > pipeline.IDENTITY_BLOCK
+    made = []
+    for size in (260, 130, 25):
+        store = LocalStore(tmp_path / f"chunks_of_{size}")
+        for chunk in pipeline.plan_chunks("j", spec, size):
+            _make(catalog, store, chunk)
+        made.append(part_members(store, "j"))
+    assert made[0] and made[0] == made[1] == made[2]
+
+
 def test_render_reports_progress_every_few_documents(tmp_path) -> None:
     catalog = load_catalog()
     spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=60, output_formats=("pdf_typed",), seed=2)
