@@ -237,23 +237,37 @@ _TOKENS_O: dict[int, tuple[Word, str]] = {}
 _PIXEL_WORDS: dict[int, tuple[Word, Box, str]] = {}
 
 
-def _word_head(w: Word, label: str | None, by_id: Mapping[str, FieldDef], labelled: Mapping[str, list[str]]) -> str:
-    fid = w.field_id
+def _word_tail(
+    kind: str, fid: str | None, label: str | None, by_id: Mapping[str, FieldDef], labelled: Mapping[str, list[str]]
+) -> str:
+    """A word's members after ``page``: they depend on its kind, field and label only, so a
+    document's value words share them per field (`_TAILS`)."""
     field_id = field_type = entity_type = linked_one = None
     linked: list[str] = []
     if fid is not None and label is not None:
         f = by_id[fid]
         field_id, field_type, entity_type, linked, linked_one = fid, f.type, f.entity_role, [fid], fid
-    elif fid is not None and w.kind == "label":
+    elif fid is not None and kind == "label":
         linked = list(labelled.get(fid, [fid]))
         linked_one = linked[0]
     return (
-        f'{{"text":{_s(w.text)},"x":{w.x0:.2f},"y":{w.y0:.2f},"width":{w.x1 - w.x0:.2f},'
-        f'"height":{w.y1 - w.y0:.2f},"page":{w.page},"kind":"{w.kind}","field_id":{_s(field_id)},'
+        f'"kind":"{kind}","field_id":{_s(field_id)},'
         f'"field_type":{_s(field_type or "static")},"entity_type":{_s(entity_type)},'
         f'"linked_field_ids":[{",".join(_s(x) for x in linked)}],"linked_field_id":{_s(linked_one)},'
         f'"label":{_s(label)}'
     )
+
+
+def _word_head(w: Word, label: str | None, by_id: Mapping[str, FieldDef], labelled: Mapping[str, list[str]]) -> str:
+    return (
+        f'{{"text":{_s(w.text)},"x":{w.x0:.2f},"y":{w.y0:.2f},"width":{w.x1 - w.x0:.2f},'
+        f'"height":{w.y1 - w.y0:.2f},"page":{w.page},{_word_tail(w.kind, w.field_id, label, by_id, labelled)}'
+    )
+
+
+# The `_word_tail` of a form's labelled value words, by (field id, label): ~35 a W-2, each of
+# whose five strings was escaped again in every document.
+_TAILS: PerFormCache[dict[tuple[str | None, str], str]] = PerFormCache()
 
 
 _STATIC_RUNS: PerFormCache[dict[int, tuple[tuple[Word, ...], str]]] = PerFormCache()
@@ -291,6 +305,7 @@ def words_json_bytes(ann: SurfaceAnnotation) -> bytes:
     heads = _WORD_HEADS
     pixel_heads = _PIXEL_WORDS
     runs = _static_runs(ann.form)
+    tails = _TAILS.get(ann.form, dict)
     parts: list[str] = []
     words, labels = ann.words, ann.labels
     i, count = 0, len(words)
@@ -316,7 +331,13 @@ def words_json_bytes(ann: SurfaceAnnotation) -> bytes:
                 if w.kind != "value":
                     heads[id(w)] = (w, head)
         else:
-            head = _word_head(w, label, by_id, labelled)
+            tail = tails.get((w.field_id, label))
+            if tail is None:
+                tail = tails[w.field_id, label] = _word_tail(w.kind, w.field_id, label, by_id, labelled)
+            head = (
+                f'{{"text":{_s(w.text)},"x":{w.x0:.2f},"y":{w.y0:.2f},"width":{w.x1 - w.x0:.2f},'
+                f'"height":{w.y1 - w.y0:.2f},"page":{w.page},{tail}'
+            )
         boxes = pixel.get(w.page)
         if boxes is None:
             parts.append(head + "}")
