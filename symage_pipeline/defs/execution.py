@@ -46,6 +46,7 @@ EMBEDDED_INSTANCE_MODULES = (
     "dagster._core.run_coordinator",
     "dagster._core.scheduler",
     "upath.implementations.local",
+    "symage_pipeline.defs.run_coordinator",
     "symage_pipeline.defs.run_launcher",
 )
 POSTGRES_INSTANCE_MODULES = ("dagster_postgres",)

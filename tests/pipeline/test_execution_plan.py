@@ -119,3 +119,31 @@ def test_postgresql_and_s3_modules_are_preloaded_only_where_they_are_used(settin
     production = settings.model_copy(update={"dagster_postgres_url": "postgresql://127.0.0.1/test",
                                              "storage_url": "s3://bucket/prefix"})  # fmt: skip
     assert set(preload_modules(production)) == set(embedded) | set(POSTGRES_INSTANCE_MODULES + S3_MODULES)
+
+
+def test_the_daemon_looks_at_the_run_queue_twice_a_second(settings) -> None:
+    """A queued job waits for the daemon's next look at the queue: half a second at most, where
+    Dagster's whole-second interval made it a second. Limits stay Dagster's."""
+    from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+    from dagster._daemon.controller import create_daemon_of_type
+    from dagster._daemon.run_coordinator import QueuedRunCoordinatorDaemon
+
+    from symage_pipeline.defs.instance import write_dagster_home
+    from symage_pipeline.defs.run_coordinator import PromptRunCoordinator
+
+    home = write_dagster_home(settings.model_copy(update={"max_concurrent_runs": 3}))
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        coordinator = instance.run_coordinator
+        assert isinstance(coordinator, PromptRunCoordinator)
+        assert coordinator.dequeue_interval_seconds == 0.5
+        assert coordinator.get_run_queue_config().max_concurrent_runs == 3
+        daemon = create_daemon_of_type(QueuedRunCoordinatorDaemon.daemon_type(), instance)
+        assert daemon.interval_seconds == 0.5
+
+
+def test_an_interval_below_the_daemons_sleep_step_is_the_step() -> None:
+    from symage_pipeline.defs.run_coordinator import DAEMON_SLEEP_SECONDS, PromptRunCoordinator
+
+    assert PromptRunCoordinator(dequeue_interval_seconds=0.1).dequeue_interval_seconds == DAEMON_SLEEP_SECONDS
+    assert PromptRunCoordinator(dequeue_interval_seconds=2).dequeue_interval_seconds == 2.0
