@@ -19,7 +19,7 @@ import time
 import click
 
 from symage_pipeline.cli.common import quiet_dagster
-from symage_pipeline.defs.names import DEFINITIONS_MODULE, LOCATION_NAME
+from symage_pipeline.defs.names import DEFINITIONS_MODULE, LOCATION_NAME, PRESTART_ENV
 from symage_pipeline.settings import Settings, get_settings
 
 
@@ -61,15 +61,18 @@ class Supervisor:
         self.env = env
         self.children: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, args: list[str], *, nice: int = 0) -> subprocess.Popen:
-        """`nice`: the child and every process it starts run at this lower priority."""
+    def start(
+        self, name: str, args: list[str], *, nice: int = 0, env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
+        """`nice`: the child and every process it starts run at this lower priority; `env`: variables
+        for this child only, over the stack's."""
 
         def before_exec() -> None:
             _die_with_parent()
             if nice:
                 os.nice(nice)
 
-        proc = subprocess.Popen(args, env=self.env, start_new_session=True, preexec_fn=before_exec)
+        proc = subprocess.Popen(args, env={**self.env, **(env or {})}, start_new_session=True, preexec_fn=before_exec)
         self.children.append((name, proc))
         return proc
 
@@ -223,8 +226,9 @@ def up(host: str, port: int, ui_port: int, code_port: int | None, no_ui: bool) -
             nice=RENDER_NICENESS,
         )
         _wait_for_port(settings.code_server_host, settings.code_server_port, 60, code)
+        # The daemon launches every queued run: its run workers start warming now, not at its first run.
         supervisor.start("daemon", [py, "-m", "dagster._daemon", "run", "-w", str(home / "workspace.yaml")],
-                         nice=RENDER_NICENESS)  # fmt: skip
+                         nice=RENDER_NICENESS, env={PRESTART_ENV: "1"})  # fmt: skip
         # The warm lane for tiny jobs, so the API never renders (defs/lane.py).
         lane_port = free_port(settings.code_server_host)
         lane = supervisor.start("lane", [py, "-m", "symage_pipeline.defs.lane", "--host", settings.code_server_host,

@@ -9,6 +9,9 @@ JOB_ID_TAG = "symage/job_id"
 PARTITION_TAG = "dagster/partition"
 ATTEMPT_TAG = "symage/attempt"  # 1 for a job's first run, n for its (n-1)th re-execution
 MAX_ATTEMPTS_TAG = "symage/max_attempts"
+# Set by `symage up` for its daemon alone (read once, so the daemon's children never see it): that
+# process's run launcher starts warming its workers when the daemon starts (`WarmRunLauncher.prestart`).
+PRESTART_ENV = "SYMAGE_PRESTART_RUN_WORKERS"
 
 
 PARTITION_SET_TAG = "dagster/partition_set"

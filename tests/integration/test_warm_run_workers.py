@@ -62,7 +62,8 @@ def _run(stack: Stack, job_id: str):  # type: ignore[no-untyped-def]
 
 
 def test_queued_runs_execute_in_workers_started_before_them_and_terminate_interrupts_them(tmp_path) -> None:
-    """One run per worker, each started before its run was dequeued; the UI's Terminate (the
+    """One run per worker, each started before its run was dequeued, the first job's too (the
+    daemon's launcher warms its workers when `symage up` starts it); the UI's Terminate (the
     instance's run launcher, in another process than the daemon) interrupts a run in one: SIGINT,
     the run ends CANCELED, and the job_reconciler ends its job."""
     from dagster import DagsterRunStatus
@@ -71,11 +72,13 @@ def test_queued_runs_execute_in_workers_started_before_them_and_terminate_interr
 
     # every job in one process (the steps run in the worker itself), whatever the fan-out threshold
     with own_stack(tmp_path, {**QUEUE_EVERY_JOB, "SYMAGE_MULTIPROCESS_MIN_DOCUMENTS": "100000"}) as stack:
+        prestarted = until(lambda: _waiting_workers(stack), 90, "the daemon started no worker before any job")
         first = _post(stack, 3, 1)
         until(lambda: _job(stack, first)["status"] in ("completed", "failed"), 90, "the first job did not end")
         assert _job(stack, first)["status"] == "completed"
         instance, run = _run(stack, first)
         first_pid = int(run.tags[WORKER_PID_TAG])
+        assert first_pid in prestarted  # warm before the first job was posted
         assert _worker_pid(instance, run.run_id) == first_pid  # the launched worker executed the run
 
         # Once no run is running, the launcher starts the next workers: they wait, warm.
