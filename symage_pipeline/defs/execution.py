@@ -88,30 +88,38 @@ class ExecutionPlan:
         return {"in_process": {}}
 
 
-def chunk_documents(documents: int, workers: int, settings: Settings) -> int:
+def chunk_documents(documents: int, workers: int, settings: Settings, cost: float = 1.0) -> int:
     """Documents per chunk of a run that fans out: `settings.steps_per_worker` chunks per worker
-    (each a step launch, ~0.6 s), more only to keep a chunk under `max_chunk_documents` (the work
-    a failed step redoes), and never more than `max_chunks` steps, whatever the quantity."""
+    (each a step launch, ~0.2 s), more only to keep a chunk under `max_chunk_documents` (the work
+    a failed step redoes), and never more than `max_chunks` steps, whatever the quantity. The
+    floor, `min_chunk_documents`, counts typed-PDF documents (`cost` each of this job's): as a
+    count it made a 200-document PNG or scanned job, which fans out for its work, one chunk."""
     chunks = max(workers * settings.steps_per_worker, math.ceil(documents / settings.max_chunk_documents))
     chunks = min(chunks, settings.max_chunks)
-    return max(math.ceil(documents / chunks), settings.min_chunk_documents)
+    return max(math.ceil(documents / chunks), math.ceil(settings.min_chunk_documents / cost))
 
 
-# What a document costs to make, in typed W-2 PDFs (~2.8 ms each with its labels), by what else
-# it renders: measured end to end with `bench/bench_api.py --rows` (2026-12-06: a handwritten W-2
-# ~7 ms, typed + PNG at 150 dpi ~12.5 ms, scanned ~33 ms). Fanning out pays for a fixed cost in
-# step starts, so it is the work that decides, not the count: 2,000 handwritten W-2 took 14.8 s in
-# one process and 12.4 s fanned out, while 2,000 typed ones took 7.1 s and 8.6 s.
-EXTRA_COST = {"pdf_handwritten": 1.5, "png_typed": 3.5, "png_handwritten": 3.5}
-DEGRADED_COST = 7.0  # a degradation profile (scanned, faxed, photographed) on the page images
+# What a document costs to make, in typed W-2 PDFs, by what else it renders: measured in one
+# process, `pipeline.make_chunk` (2026-12-07, a typed W-2 1.79 ms with its labels, a handwritten
+# one 5.45 ms, typed + PNG at 150 dpi 18.0 ms, scanned 36.6 ms). Fanning out pays for a fixed cost
+# in step starts, so it is the work that decides, not the count. Measured on 2026-12-06 the
+# typed W-2 cost 2.8 ms and these were 1.5, 3.5 and 7.0: the typed document got cheaper since,
+# the page images did not, so a 200-document PNG job ran in one process at 47 docs/s.
+EXTRA_COST = {"pdf_handwritten": 2.0, "png_typed": 9.0, "png_handwritten": 9.0}
+DEGRADED_COST = 10.0  # a degradation profile (scanned, faxed, photographed) on the page images
+
+
+def document_cost(spec: GenerationSpec) -> float:
+    """What one of the job's documents costs, in typed-PDF documents."""
+    per_document = 1.0 + sum(EXTRA_COST.get(f, 0.0) for f in set(spec.output_formats))
+    if spec.config.get("degradation_profile") not in (None, "clean"):
+        per_document += DEGRADED_COST
+    return per_document
 
 
 def typed_equivalents(spec: GenerationSpec) -> float:
     """The job's work in typed-PDF documents, what `multiprocess_min_documents` counts."""
-    per_document = 1.0 + sum(EXTRA_COST.get(f, 0.0) for f in set(spec.output_formats))
-    if spec.config.get("degradation_profile") not in (None, "clean"):
-        per_document += DEGRADED_COST
-    return spec.documents_total * per_document
+    return spec.documents_total * document_cost(spec)
 
 
 def plan_execution(spec: GenerationSpec, settings: Settings) -> ExecutionPlan:
@@ -123,7 +131,7 @@ def plan_execution(spec: GenerationSpec, settings: Settings) -> ExecutionPlan:
     documents, forms = spec.documents_total, len(spec.form_ids)
     workers = settings.workers if typed_equivalents(spec) >= settings.multiprocess_min_documents else 1
     if workers > 1:
-        per_chunk = chunk_documents(documents, workers, settings)
+        per_chunk = chunk_documents(documents, workers, settings, document_cost(spec))
     else:
         per_chunk = max(settings.min_chunk_documents, math.ceil(documents / settings.max_chunks))
     return ExecutionPlan(

@@ -32,11 +32,23 @@ def test_the_threshold_counts_work_so_costlier_documents_fan_out_sooner(settings
         return plan_execution(spec, two).multiprocess
 
     assert not fans_out(999, ["pdf_typed"]) and fans_out(999, ["pdf_handwritten"])
-    assert not fans_out(399, ["pdf_handwritten"]) and fans_out(400, ["pdf_handwritten"])
-    assert not fans_out(222, ["pdf_typed", "png_typed"]) and fans_out(223, ["pdf_typed", "png_typed"])
-    assert not fans_out(86, ["pdf_typed", "png_typed"], degradation_profile="scanned")
-    assert fans_out(87, ["pdf_typed", "png_typed"], degradation_profile="scanned")
-    assert not fans_out(200, ["pdf_typed", "png_typed"], degradation_profile="clean")
+    assert not fans_out(333, ["pdf_handwritten"]) and fans_out(334, ["pdf_handwritten"])
+    assert not fans_out(99, ["pdf_typed", "png_typed"]) and fans_out(100, ["pdf_typed", "png_typed"])
+    assert not fans_out(49, ["pdf_typed", "png_typed"], degradation_profile="scanned")
+    assert fans_out(50, ["pdf_typed", "png_typed"], degradation_profile="scanned")
+    assert not fans_out(99, ["pdf_typed", "png_typed"], degradation_profile="clean")
+
+
+def test_a_costly_job_that_fans_out_gives_every_worker_a_chunk(settings) -> None:
+    """The chunk floor counts work too: 200 PNG or scanned documents fan out for their work, and
+    one chunk of them (the typed floor, 250 documents) would leave the second worker idle."""
+    two = settings.model_copy(update={"workers": 2})
+    for config in ({"dpi": 150}, {"degradation_profile": "scanned"}):
+        spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=200, output_formats=("pdf_typed", "png_typed"),
+                              seed=1, config=config)  # fmt: skip
+        plan = plan_execution(spec, two)
+        assert plan.multiprocess and steps(spec, plan) == 2
+    assert plan_execution(w2(1_200), two).chunk_size == 600  # typed: two chunks, above the floor
 
 
 def test_a_fanned_out_job_gives_each_worker_one_large_step(settings) -> None:
