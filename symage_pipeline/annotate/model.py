@@ -258,10 +258,11 @@ def _word_tail(
     )
 
 
-def _word_head(w: Word, label: str | None, by_id: Mapping[str, FieldDef], labelled: Mapping[str, list[str]]) -> str:
+def _word_head(w: Word, tail: str) -> str:
+    """A word's ``_words.json`` entry up to its closing brace: its text and geometry, then `tail`."""
     return (
         f'{{"text":{_s(w.text)},"x":{w.x0:.2f},"y":{w.y0:.2f},"width":{w.x1 - w.x0:.2f},'
-        f'"height":{w.y1 - w.y0:.2f},"page":{w.page},{_word_tail(w.kind, w.field_id, label, by_id, labelled)}'
+        f'"height":{w.y1 - w.y0:.2f},"page":{w.page},{tail}'
     )
 
 
@@ -285,7 +286,10 @@ def _static_runs(form: FormDef) -> dict[int, tuple[tuple[Word, ...], str]]:
         out = {}
         for run in (*tpl.static_words, *tpl.label_words.values()):
             if run:
-                out[id(run[0])] = (run, ",".join(_word_head(w, None, by_id, labelled) + "}" for w in run))
+                out[id(run[0])] = (
+                    run,
+                    ",".join(_word_head(w, _word_tail(w.kind, w.field_id, None, by_id, labelled)) + "}" for w in run),
+                )
         return out
 
     return _STATIC_RUNS.get(form, build)
@@ -327,17 +331,14 @@ def words_json_bytes(ann: SurfaceAnnotation) -> bytes:
             if hit is not None and hit[0] is w:
                 head = hit[1]
             else:
-                head = _word_head(w, None, by_id, labelled)
+                head = _word_head(w, _word_tail(w.kind, w.field_id, None, by_id, labelled))
                 if w.kind != "value":
                     heads[id(w)] = (w, head)
         else:
             tail = tails.get((w.field_id, label))
             if tail is None:
                 tail = tails[w.field_id, label] = _word_tail(w.kind, w.field_id, label, by_id, labelled)
-            head = (
-                f'{{"text":{_s(w.text)},"x":{w.x0:.2f},"y":{w.y0:.2f},"width":{w.x1 - w.x0:.2f},'
-                f'"height":{w.y1 - w.y0:.2f},"page":{w.page},{tail}'
-            )
+            head = _word_head(w, tail)
         boxes = pixel.get(w.page)
         if boxes is None:
             parts.append(head + "}")

@@ -138,26 +138,25 @@ def test_fresh_starts_side_by_side_each_complete_a_job(tmp_path) -> None:
     """Two stacks at once on fresh data dirs: each has its own code server (a free port, never a
     shared fixed one) and its stores made once by its supervisor. (A third stack started after the
     pair stopped cost 20 s of the suite's budget; every other stack test starts after one stopped.)"""
-    for names in [["a", "b"]]:
-        stacks = []
-        try:
-            for name in names:
-                port = free_port()
-                stacks.append((name, port, _start(tmp_path / name, port)))
-            for name, port, proc in stacks:
-                _wait_up(proc, port, tmp_path / f"{name}.log")
-            for name, port, _ in stacks:
-                _completed_job(tmp_path / name, port)
-            for name, _, proc in stacks:
-                assert proc.poll() is None, (tmp_path / f"{name}.log").read_text()
-        finally:
-            for _, _, proc in stacks:
-                proc.send_signal(signal.SIGTERM)
-            for _, _, proc in stacks:
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
+    stacks = []
+    try:
+        for name in ("a", "b"):
+            port = free_port()
+            stacks.append((name, port, _start(tmp_path / name, port)))
+        for name, port, proc in stacks:
+            _wait_up(proc, port, tmp_path / f"{name}.log")
+        for name, port, _ in stacks:
+            _completed_job(tmp_path / name, port)
+        for name, _, proc in stacks:
+            assert proc.poll() is None, (tmp_path / f"{name}.log").read_text()
+    finally:
+        for _, _, proc in stacks:
+            proc.send_signal(signal.SIGTERM)
+        for _, _, proc in stacks:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_a_code_port_in_use_is_refused(tmp_path) -> None:
