@@ -51,6 +51,7 @@ EMBEDDED_INSTANCE_MODULES = (
 )
 POSTGRES_INSTANCE_MODULES = ("dagster_postgres",)
 S3_MODULES = ("boto3", "dagster_aws.s3.compute_log_manager")  # the artifact store and compute logs
+FREEZE_MODULE = "symage_pipeline.defs.freeze_heap"  # last: the preloaded heap out of the collector's reach
 
 
 def preload_modules(settings: Settings) -> tuple[str, ...]:
@@ -61,7 +62,7 @@ def preload_modules(settings: Settings) -> tuple[str, ...]:
         modules += POSTGRES_INSTANCE_MODULES
     if s3_location(settings.resolved_storage_url) is not None:
         modules += S3_MODULES
-    return modules
+    return (*modules, FREEZE_MODULE)
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,26 @@ def test_an_interval_below_the_daemons_sleep_step_is_the_step() -> None:
 
     assert PromptRunCoordinator(dequeue_interval_seconds=0.1).dequeue_interval_seconds == DAEMON_SLEEP_SECONDS
     assert PromptRunCoordinator(dequeue_interval_seconds=2).dequeue_interval_seconds == 2.0
+
+
+def _frozen_objects() -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_steps_fork_from_a_heap_the_collector_leaves_alone(settings) -> None:
+    """The forkserver's last preload freezes what the others made, so a step's collections never
+    copy the inherited heap page by page (defs/freeze_heap.py)."""
+    import multiprocessing
+
+    from symage_pipeline.defs.execution import FREEZE_MODULE, preload_modules
+
+    assert preload_modules(settings)[-1] == FREEZE_MODULE
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["json", FREEZE_MODULE])
+    try:
+        with context.Pool(1) as pool:
+            assert pool.apply(_frozen_objects) > 1_000
+    finally:
+        context.set_forkserver_preload([])
