@@ -197,7 +197,7 @@ def make_chunk(
         if reported == n:  # after the first batch, so a retried chunk has work to redo
             _maybe_fail(context, chunk)
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         with noting_terminate():
             result = pipeline.make_chunk(
@@ -215,6 +215,9 @@ def make_chunk(
         {
             "documents": result.documents,
             "docs_per_second": round(result.documents / seconds, 1) if seconds else 0.0,
+            # Below `seconds`, the step waited for a core: other steps or processes had them.
+            "cpu_seconds": round(time.process_time() - cpu_started, 3),
+            "seconds": round(seconds, 3),
             "files": result.files,
             "bytes": result.bytes_written,
             "shards_bundled": result.shards,

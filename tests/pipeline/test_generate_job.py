@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import zipfile
 
@@ -228,13 +229,28 @@ def test_identities_made_a_block_at_a_time_are_the_ones_made_a_batch_at_a_time(t
     assert made[0] and made[0] == made[1] == made[2]
 
 
-def test_render_reports_progress_every_few_documents(tmp_path) -> None:
+@pytest.mark.parametrize(("report_seconds", "expected"), [(0.0, [25, 25, 10]), (3600.0, [25, 35])])
+def test_progress_is_reported_after_the_first_batch_then_at_most_every_few_tenths_of_a_second(
+    tmp_path, report_seconds: float, expected: list[int]
+) -> None:
+    """Reports come between batches of 25, once `report_seconds` have passed (the first batch's
+    at once), and the last at the end: they add up to the documents made, and the cancel check
+    keeps the same pace."""
     catalog = load_catalog()
     spec = GenerationSpec(form_ids=("irs_w2_2025",), quantity=60, output_formats=("pdf_typed",), seed=2)
     (chunk,) = pipeline.plan_chunks("p", spec, 60)
     reports: list[int] = []
-    result = _make(catalog, LocalStore(tmp_path), chunk, on_progress=reports.append)
-    assert reports == [25, 25, 10]
+    checks: list[int] = []
+    result = pipeline.make_chunk(
+        catalog,
+        LocalStore(tmp_path),
+        chunk,
+        on_progress=reports.append,
+        should_stop=lambda: checks.append(sum(reports)) is not None,  # asked, never stopping
+        report_seconds=report_seconds,
+    )
+    assert reports == expected
+    assert checks == [0, *list(itertools.accumulate(expected))[:-1]]  # before the first batch, then with each report
     assert result.documents == 60
     assert sum(p.startswith("ground_truth/json/") for p in part_members(LocalStore(tmp_path), "p")) == 60
 
