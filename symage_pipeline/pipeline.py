@@ -23,8 +23,9 @@ from typing import Any
 
 from symage_pipeline import annotate, coherence, render
 from symage_pipeline.bundle import bundle_shard, item_ranges
+from symage_pipeline.bundle.downloads import RecordRuns
 from symage_pipeline.bundle.parts import Parts, chunk_done_path, items_per_shard, part_entry, part_path
-from symage_pipeline.catalog import Catalog
+from symage_pipeline.catalog import Catalog, FormDef
 from symage_pipeline.document import FilledDocument, OutputFile
 from symage_pipeline.keys import file_key
 from symage_pipeline.spec import GenerationSpec
@@ -87,9 +88,10 @@ class _Sink:
     served from the archive the bundle copies it into (`bundle.members`), never stored alone. A
     part is renamed into place (uploaded) when its shard's items are done; the chunk's
     `chunk_done_path` marker, written last, means all its items are made (`items_annotated`).
-    Parquet rows are written a batch at a time (`annotate.RowRuns`), and never across two parts."""
+    Parquet rows and download records are written a batch at a time (`annotate.RowRuns`,
+    `bundle.downloads.RecordRuns`), and never across two parts."""
 
-    def __init__(self, store: ArtifactStore, chunk: Chunk) -> None:
+    def __init__(self, store: ArtifactStore, chunk: Chunk, catalog: Catalog) -> None:
         self.store, self.chunk = store, chunk
         self.per_shard = items_per_shard(chunk.spec, chunk.shard_size)
         self.shard = -1
@@ -97,6 +99,7 @@ class _Sink:
         self.part: zipfile.ZipFile | None = None
         self.files = self.bytes = 0
         self.rows = annotate.RowRuns()
+        self.records = RecordRuns(chunk.spec, catalog)
 
     def _part_for(self, item: int) -> zipfile.ZipFile:
         shard = item // self.per_shard if self.per_shard else 0
@@ -112,13 +115,16 @@ class _Sink:
             self.shard = shard
         return self.part
 
-    def write(self, item: int, outputs: Sequence[OutputFile], stem: str, rows: dict[str, list[dict]]) -> None:
-        self._write(self._part_for(item), outputs)
-        self.rows.add(stem, rows)
+    def write(
+        self, doc: FilledDocument, form: FormDef, outputs: Sequence[OutputFile], labels: annotate.DocumentLabels
+    ) -> None:
+        self._write(self._part_for(doc.item_index), outputs)
+        self.rows.add(doc.stem, labels.rows)
+        self.records.add(doc.stem, form, labels.truth)
 
     def end_batch(self) -> None:
         if self.part is not None:
-            self._write(self.part, self.rows.flush())
+            self._write(self.part, [*self.rows.flush(), *self.records.flush()])
 
     def _write(self, part: zipfile.ZipFile, outputs: Sequence[OutputFile]) -> None:
         for path, data in outputs:
@@ -161,7 +167,7 @@ def make_chunk(
     next_check = 0.0  # perf_counter time of the next cancel check and progress report
     block: list[Any] = []  # identities of the items [block_start, block_start + len(block))
     block_start = chunk.start
-    with _Sink(store, chunk) as sink:
+    with _Sink(store, chunk, catalog) as sink:
         for start in range(chunk.start, chunk.stop, PROGRESS_EVERY):
             if time.perf_counter() >= next_check:
                 if on_progress and unreported:
@@ -187,7 +193,7 @@ def make_chunk(
                 t1 = time.perf_counter()
                 labels = annotate.document_labels(form, doc, surfaces, chunk.spec)
                 t2 = time.perf_counter()
-                sink.write(doc.item_index, [*render.surface_files(doc, surfaces), *labels.files], doc.stem, labels.rows)
+                sink.write(doc, form, [*render.surface_files(doc, surfaces), *labels.files], labels)
                 seconds["render"] += t1 - t0
                 seconds["annotate"] += t2 - t1
                 seconds["write"] += time.perf_counter() - t2

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import httpx
 
+from symage_pipeline.bundle.downloads import run_records
 from symage_pipeline.storage import LocalStore
 
 
@@ -123,8 +124,9 @@ def part_members(store: LocalStore, job_id: str) -> dict[str, bytes]:
     """Every file a job's chunks made, by dataset path: the members of their zip parts (a file is
     stored nowhere else until the bundle copies it into the dataset's archives). The parquet rows,
     which a chunk keeps a batch of documents at a time (a run named after its first document),
-    appear per document, as `_work/hf/<surface>/<document id>.rows` (their repr), so jobs cut
-    into chunks differently compare equal."""
+    appear per document, as `_work/hf/<surface>/<document id>.rows` (their repr), and so do the
+    download records (`_work/records/<document id>.record`), so jobs cut into chunks differently
+    compare equal."""
     import pyarrow as pa
 
     members: dict[str, bytes] = {}
@@ -139,4 +141,7 @@ def part_members(store: LocalStore, job_id: str) -> dict[str, bytes]:
             for row in batch.to_pylist():
                 rows.setdefault(row["document_id"], []).append(row)
         members |= {f"_work/hf/{surface}/{doc}.rows": repr(pages).encode() for doc, pages in rows.items()}
+    for name in [n for n in members if n.startswith("_work/records/")]:
+        for stem, _, text, row in run_records(members.pop(name)):
+            members[f"_work/records/{stem}.record"] = text + b"\n" + row
     return members

@@ -12,7 +12,7 @@ per-document files).
 
 from symage_pipeline.annotate.dataset import DatasetFile, dataset_files
 from symage_pipeline.annotate.funsd import funsd_pages
-from symage_pipeline.annotate.ground_truth import GROUND_TRUTH_SCHEMA_VERSION, csv_row, ground_truth
+from symage_pipeline.annotate.ground_truth import GROUND_TRUTH_SCHEMA_VERSION, csv_row, ground_truth, truth_json
 from symage_pipeline.annotate.labels import LABEL_SCHEMES, bio_tag_names, label_names
 from symage_pipeline.annotate.model import SurfaceAnnotation, annotate_surface, annotate_words, words_json
 from symage_pipeline.annotate.outputs import DocumentLabels, RowRuns, document_files, document_labels
@@ -36,6 +36,7 @@ __all__ = [
     "document_labels",
     "funsd_pages",
     "ground_truth",
+    "truth_json",
     "label_names",
     "words_document",
     "words_json",

@@ -22,3 +22,12 @@ def json_str(text: str) -> str:
 
 def json_str_or_null(text: str | None) -> str:
     return "null" if text is None else json_str(text)
+
+
+def plain(value: object) -> object:
+    """`json.dumps`' default for values from other stages: numpy scalars or arrays (degradation
+    parameters) become their Python equivalents."""
+    item = getattr(value, "tolist", None)
+    if callable(item):
+        return item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

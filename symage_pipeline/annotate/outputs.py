@@ -25,12 +25,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from symage_pipeline.annotate.detection import objects_record
 from symage_pipeline.annotate.donut import donut_row, gt_parse, jsonl
 from symage_pipeline.annotate.funsd import funsd_page_bytes
-from symage_pipeline.annotate.ground_truth import ground_truth
+from symage_pipeline.annotate.ground_truth import ground_truth, truth_json
 from symage_pipeline.annotate.hf import bio_tags, normalise, page_rows
+from symage_pipeline.annotate.jsontext import plain
 from symage_pipeline.annotate.model import (
     LABEL_SURFACES,
     PageRaster,
@@ -52,16 +54,8 @@ WORK_DIR = "_work"
 _IMAGE_PAGE = re.compile(r"_p(\d+)\.[A-Za-z0-9]+$")
 
 
-def _plain(value: object) -> object:
-    """Metadata from other stages may hold numpy scalars or arrays (degradation parameters)."""
-    item = getattr(value, "tolist", None)
-    if callable(item):
-        return item()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def json_bytes(obj: object) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain).encode()
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=plain).encode()
 
 
 # Dataset-relative paths, one definition each (the bundle and the item listing use them too).
@@ -184,11 +178,13 @@ def _hf_rows(ann: SurfaceAnnotation, doc: FilledDocument, images: tuple[PageImag
 
 @dataclass
 class DocumentLabels:
-    """A document's label files, and its parquet rows per label surface (``hf.page_rows`` input),
-    left unserialised so a chunk can write a run of documents' rows at once (``RowRuns``)."""
+    """A document's label files, its parquet rows per label surface (``hf.page_rows`` input) and
+    its ground truth, left unserialised so a chunk can write a run of documents' rows (``RowRuns``)
+    and download records (``bundle.downloads.RecordRuns``) at once."""
 
     files: list[OutputFile]
     rows: dict[str, list[dict]] = field(default_factory=dict)
+    truth: dict[str, Any] = field(default_factory=dict)
 
 
 class RowRuns:
@@ -273,5 +269,5 @@ def document_labels(
         metadata=doc.metadata,
         surfaces={name: s.metadata for name, s in surfaces.items()},
     )
-    files.append((ground_truth_path(doc.stem), json_bytes(truth)))
-    return DocumentLabels(files, parquet_rows)
+    files.append((ground_truth_path(doc.stem), truth_json(form, truth).encode()))
+    return DocumentLabels(files, parquet_rows, truth)

@@ -46,7 +46,7 @@ from symage_pipeline.bundle.archive import (
     write_archive,
 )
 from symage_pipeline.bundle.card import dataset_card
-from symage_pipeline.bundle.downloads import csv_columns, ground_truth_records, join_downloads, write_downloads
+from symage_pipeline.bundle.downloads import csv_columns, join_downloads, record_runs, write_downloads
 from symage_pipeline.bundle.items import finish_item_index, item_rows, write_item_pages
 from symage_pipeline.bundle.parts import Parts, items_per_shard
 from symage_pipeline.bundle.shards import bundle_shard, shard_exports_of, summary, work_key
@@ -144,7 +144,7 @@ def build_dataset(
             # One reading of the parts' central directories for the downloads, the exports and the
             # archive: each reading was ~0.06 ms a document.
             with parts.items(start, stop) as files:
-                write_downloads(spec, catalog, store, job_id, ground_truth_records(spec, files, start, stop))
+                write_downloads(spec, catalog, store, job_id, record_runs(spec, files, start, stop))
                 extra = dataset_files(spec, catalog, lambda _start, _stop: contextlib.nullcontext(files), tmp, ranges)
                 card = _card(spec, catalog, store, job_id, top, extra, layout)
                 size, manifest = write_archive(

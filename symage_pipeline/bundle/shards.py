@@ -22,7 +22,7 @@ from typing import Any
 from symage_pipeline.annotate.dataset import CocoPart, ShardExports, shard_exports
 from symage_pipeline.annotate.outputs import WORK_DIR
 from symage_pipeline.bundle.archive import local_entries, write_archive
-from symage_pipeline.bundle.downloads import ground_truth_records, write_records
+from symage_pipeline.bundle.downloads import record_runs, write_records
 from symage_pipeline.bundle.items import item_rows, write_item_pages
 from symage_pipeline.bundle.parts import Parts
 from symage_pipeline.catalog import Catalog
@@ -65,8 +65,9 @@ def bundle_shard(
             store.open_write(work_key(job_id, shard, "data.json.part")) as json_sink,
             store.open_write(work_key(job_id, shard, "data.csv.part")) as csv_sink,
         ):
-            records = ground_truth_records(spec, files, start, stop)
-            count = write_records(spec, catalog, records, json_sink, csv_sink, whole=False)
+            count = write_records(
+                spec, catalog, record_runs(spec, files, start, stop), json_sink, csv_sink, whole=False
+            )
         exports = shard_exports(spec, catalog, files, ranges, shard, Path(tmp))
         members = sorted([*files.shipped(), *local_entries(exports.files)])
         size, manifest = write_archive(
