@@ -85,12 +85,27 @@ def chunk_done_path(chunk_index: int) -> str:
 _PART_NAME = re.compile(r"/items_(\d+)_(\d+)_chunk_\d+\.zip$")
 
 
+@contextlib.contextmanager
+def _appending(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[BinaryIO]:
+    """The archive's file, positioned for `member`'s local header and data, and zipfile's writer
+    bookkeeping around them as `writestr` does it (zipfile offers no raw append)."""
+    with archive._lock:  # noqa: SLF001 - zipfile's writer state, as writestr updates it
+        if archive._seekable:  # noqa: SLF001
+            archive.fp.seek(archive.start_dir)
+        member.header_offset = archive.fp.tell()
+        archive._writecheck(member)  # noqa: SLF001 - duplicate names, ZIP64 limits
+        archive._didModify = True  # noqa: SLF001
+        yield archive.fp
+        archive.start_dir = archive.fp.tell()
+        archive.filelist.append(member)
+        archive.NameToInfo[member.filename] = member
+
+
 def copy_member(archive: zipfile.ZipFile, source: BinaryIO, info: zipfile.ZipInfo) -> None:
     """Append `info`'s member of the zip open as `source` to `archive` as it is: local header and
     compressed data verbatim, the central-directory record from the same fields at its new offset.
 
-    This is `ZipFile.writestr`'s own bookkeeping (zipfile offers no raw copy); a test compares the
-    result with compressing the file in place, byte for byte."""
+    A test compares the result with compressing the file in place, byte for byte."""
     if info.flag_bits & 0x08:
         raise ValueError(f"{info.filename}: members with data descriptors are not copied raw")
     source.seek(info.header_offset)
@@ -99,24 +114,15 @@ def copy_member(archive: zipfile.ZipFile, source: BinaryIO, info: zipfile.ZipInf
     if fields[0] != zipfile.stringFileHeader:
         raise zipfile.BadZipFile(f"{info.filename}: no local header at {info.header_offset}")
     name_and_extra = source.read(fields[9] + fields[10])  # name length, extra length
-    member = copy.copy(info)
-    with archive._lock:  # noqa: SLF001 - zipfile's writer state, as writestr updates it
-        if archive._seekable:  # noqa: SLF001
-            archive.fp.seek(archive.start_dir)
-        member.header_offset = archive.fp.tell()
-        archive._writecheck(member)  # noqa: SLF001 - duplicate names, ZIP64 limits
-        archive._didModify = True  # noqa: SLF001
-        archive.fp.write(header + name_and_extra)
+    with _appending(archive, copy.copy(info)) as sink:
+        sink.write(header + name_and_extra)
         remaining = info.compress_size
         while remaining:
             block = source.read(min(remaining, 1 << 20))
             if not block:
                 raise zipfile.BadZipFile(f"{info.filename}: truncated member")
-            archive.fp.write(block)
+            sink.write(block)
             remaining -= len(block)
-        archive.start_dir = archive.fp.tell()
-        archive.filelist.append(member)
-        archive.NameToInfo[member.filename] = member
 
 
 def write_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
@@ -139,16 +145,8 @@ def write_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -
     member.flag_bits = 0  # sizes in the local header: no data descriptor, on any sink
     member.external_attr = member.external_attr or 0o600 << 16  # as writestr
     member.file_size, member.compress_size, member.CRC = len(data), len(payload), zlib.crc32(data)
-    with archive._lock:  # noqa: SLF001 - zipfile's writer state, as writestr updates it
-        if archive._seekable:  # noqa: SLF001
-            archive.fp.seek(archive.start_dir)
-        member.header_offset = archive.fp.tell()
-        archive._writecheck(member)  # noqa: SLF001 - duplicate names, ZIP64 limits
-        archive._didModify = True  # noqa: SLF001
-        archive.fp.write(member.FileHeader(False) + payload)
-        archive.start_dir = archive.fp.tell()
-        archive.filelist.append(member)
-        archive.NameToInfo[member.filename] = member
+    with _appending(archive, member) as sink:
+        sink.write(member.FileHeader(False) + payload)
 
 
 def read_member(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
