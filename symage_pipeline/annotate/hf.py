@@ -97,6 +97,20 @@ def normalise(boxes: Sequence[Sequence[float]], width: float, height: float) -> 
     return np.clip(np.floor(arr), 0, 1000).astype(np.int64)
 
 
+def bio_tags(field_ids: Sequence[str | None], labels: Sequence[str | None]) -> list[str]:
+    """B-/I- per word of a field run (a field's value words are contiguous), O elsewhere."""
+    tags = []
+    prev: str | None = None
+    for fid, label in zip(field_ids, labels, strict=True):
+        if label is None or fid is None:
+            tags.append("O")
+            prev = None
+        else:
+            tags.append(f"{'I' if prev == fid else 'B'}-{label}")
+            prev = fid
+    return tags
+
+
 def page_rows(pages: Sequence[Mapping[str, Any]]) -> bytes:
     """Pages' rows (of one document or of consecutive ones) as an Arrow IPC stream; each page is a
     mapping with ``id``, ``document_id``, ``form_id``, ``item_index``, ``page``, ``image`` (bytes,

@@ -31,11 +31,10 @@ from symage_pipeline.annotate.detection import objects_record
 from symage_pipeline.annotate.donut import donut_row, gt_parse, jsonl
 from symage_pipeline.annotate.funsd import funsd_page_bytes
 from symage_pipeline.annotate.ground_truth import ground_truth, truth_json
-from symage_pipeline.annotate.hf import normalise, page_rows
+from symage_pipeline.annotate.hf import bio_tags, normalise, page_rows
 from symage_pipeline.annotate.jsontext import plain
 from symage_pipeline.annotate.model import (
     LABEL_SURFACES,
-    Box,
     PageRaster,
     SurfaceAnnotation,
     annotate_surface,
@@ -46,11 +45,9 @@ from symage_pipeline.annotate.model import (
     words_json_bytes,
 )
 from symage_pipeline.annotate.splits import split_of
-from symage_pipeline.catalog import FormDef, PerFormCache
+from symage_pipeline.catalog import FormDef
 from symage_pipeline.document import FilledDocument, OutputFile, PageImage, RenderedSurface
 from symage_pipeline.render import DEFAULT_DPI, rasterize, surface_files
-from symage_pipeline.render.template import template_for
-from symage_pipeline.render.words import Word
 from symage_pipeline.spec import GenerationSpec
 
 WORK_DIR = "_work"
@@ -145,72 +142,23 @@ def _page_images(
     return images, paths, files
 
 
-# A form's runs of printed words (a page's boilerplate, a field's label) as the parquet rows hold
-# them, by the id of the run's first word: (its words, texts, boxes in points, tags: all "O").
-_HF_RUNS: PerFormCache[dict[int, tuple[tuple[Word, ...], list[str], list[Box], list[str]]]] = PerFormCache()
-
-
-def _hf_runs(form: FormDef) -> dict[int, tuple[tuple[Word, ...], list[str], list[Box], list[str]]]:
-    def build() -> dict[int, tuple[tuple[Word, ...], list[str], list[Box], list[str]]]:
-        tpl = template_for(form)
-        return {
-            id(run[0]): (run, [w.text for w in run], [w.box for w in run], ["O"] * len(run))
-            for run in (*tpl.static_words, *tpl.label_words.values())
-            if run and len({w.page for w in run}) == 1
-        }
-
-    return _HF_RUNS.get(form, build)
-
-
 def _hf_rows(ann: SurfaceAnnotation, doc: FilledDocument, images: tuple[PageImage, ...]) -> list[dict]:
     """The parquet rows of one document, one per page: boxes normalised to the page image (its own
-    pixel boxes) or, without one, to the page; `image` null when no image was made.
-
-    One pass over the words, a page's printed runs (the same objects in every document of the
-    form) taken whole: the rows of a typed W-2 were ~0.1 ms, two thirds of it its ~170 printed
-    words one by one. A page's tags are BIO over its own words: B- at a field's first word on the page, I- after."""
-    count = ann.page_count
-    texts: list[list[str]] = [[] for _ in range(count)]
-    boxes: list[list[Box]] = [[] for _ in range(count)]
-    tags: list[list[str]] = [[] for _ in range(count)]
-    previous: list[str | None] = [None] * count  # the field of each page's last word
-    runs = _hf_runs(ann.form)
-    words, labels = ann.words, ann.labels
-    i, n = 0, len(words)
-    while i < n:
-        w, label = words[i], labels[i]
-        page = w.page
-        if label is None:
-            run = runs.get(id(w))
-            if run is not None:
-                end = i + len(run[0])
-                same = end <= n and all(a is b for a, b in zip(run[0], words[i:end], strict=True))
-                if same and all(x is None for x in labels[i:end]):
-                    texts[page] += run[1]
-                    boxes[page] += run[2]
-                    tags[page] += run[3]
-                    previous[page] = None
-                    i = end
-                    continue
-        fid = w.field_id
-        if label is None or fid is None:
-            tag, previous[page] = "O", None
-        else:
-            tag, previous[page] = f"{'I' if previous[page] == fid else 'B'}-{label}", fid
-        texts[page].append(w.text)
-        boxes[page].append((w.x0, w.y0, w.x1, w.y1))
-        tags[page].append(tag)
-        i += 1
+    pixel boxes) or, without one, to the page; `image` null when no image was made."""
+    words_by_page: dict[int, list[int]] = {}
+    for i, w in enumerate(ann.words):
+        words_by_page.setdefault(w.page, []).append(i)
     by_page = {im.page: im for im in images}
     pages = []
-    for page in range(count):
+    for page in range(ann.page_count):
         im = by_page.get(page)
+        idx = words_by_page.get(page, [])
         raster = ann.rasters.get(page)
         if raster is not None:
-            normalised = normalise(raster.boxes, raster.width, raster.height)
+            boxes = normalise(raster.boxes, raster.width, raster.height)
         else:
             width, height = ann.page_sizes[page]
-            normalised = normalise(boxes[page], width, height)
+            boxes = normalise([ann.words[i].box for i in idx], width, height)
         pages.append(
             {
                 "id": f"{doc.stem}_p{page}",
@@ -220,9 +168,9 @@ def _hf_rows(ann: SurfaceAnnotation, doc: FilledDocument, images: tuple[PageImag
                 "page": page,
                 "image": im.data if im else None,
                 "image_name": f"{doc.stem}_p{page}.{im.ext}" if im else None,
-                "words": texts[page],
-                "boxes": normalised,
-                "tags": tags[page],
+                "words": [ann.words[i].text for i in idx],
+                "boxes": boxes,
+                "tags": bio_tags([ann.words[i].field_id for i in idx], [ann.labels[i] for i in idx]),
             }
         )
     return pages
