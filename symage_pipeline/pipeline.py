@@ -24,14 +24,7 @@ from typing import Any
 from symage_pipeline import annotate, coherence, render
 from symage_pipeline.bundle import bundle_shard, item_ranges
 from symage_pipeline.bundle.downloads import RecordRuns
-from symage_pipeline.bundle.parts import (
-    Parts,
-    chunk_done_path,
-    items_per_shard,
-    part_entry,
-    part_path,
-    write_member,
-)
+from symage_pipeline.bundle.parts import Parts, chunk_done_path, items_per_shard, part_entry, part_path
 from symage_pipeline.catalog import Catalog, FormDef
 from symage_pipeline.document import FilledDocument, OutputFile
 from symage_pipeline.keys import file_key
@@ -135,7 +128,7 @@ class _Sink:
 
     def _write(self, part: zipfile.ZipFile, outputs: Sequence[OutputFile]) -> None:
         for path, data in outputs:
-            write_member(part, part_entry(path), data)
+            part.writestr(part_entry(path), data)
             self.files += 1
             self.bytes += len(data)
 

@@ -85,27 +85,12 @@ def chunk_done_path(chunk_index: int) -> str:
 _PART_NAME = re.compile(r"/items_(\d+)_(\d+)_chunk_\d+\.zip$")
 
 
-@contextlib.contextmanager
-def _appending(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[BinaryIO]:
-    """The archive's file, positioned for `member`'s local header and data, and zipfile's writer
-    bookkeeping around them as `writestr` does it (zipfile offers no raw append)."""
-    with archive._lock:  # noqa: SLF001 - zipfile's writer state, as writestr updates it
-        if archive._seekable:  # noqa: SLF001
-            archive.fp.seek(archive.start_dir)
-        member.header_offset = archive.fp.tell()
-        archive._writecheck(member)  # noqa: SLF001 - duplicate names, ZIP64 limits
-        archive._didModify = True  # noqa: SLF001
-        yield archive.fp
-        archive.start_dir = archive.fp.tell()
-        archive.filelist.append(member)
-        archive.NameToInfo[member.filename] = member
-
-
 def copy_member(archive: zipfile.ZipFile, source: BinaryIO, info: zipfile.ZipInfo) -> None:
     """Append `info`'s member of the zip open as `source` to `archive` as it is: local header and
     compressed data verbatim, the central-directory record from the same fields at its new offset.
 
-    A test compares the result with compressing the file in place, byte for byte."""
+    This is `ZipFile.writestr`'s own bookkeeping (zipfile offers no raw copy); a test compares the
+    result with compressing the file in place, byte for byte."""
     if info.flag_bits & 0x08:
         raise ValueError(f"{info.filename}: members with data descriptors are not copied raw")
     source.seek(info.header_offset)
@@ -114,39 +99,24 @@ def copy_member(archive: zipfile.ZipFile, source: BinaryIO, info: zipfile.ZipInf
     if fields[0] != zipfile.stringFileHeader:
         raise zipfile.BadZipFile(f"{info.filename}: no local header at {info.header_offset}")
     name_and_extra = source.read(fields[9] + fields[10])  # name length, extra length
-    with _appending(archive, copy.copy(info)) as sink:
-        sink.write(header + name_and_extra)
+    member = copy.copy(info)
+    with archive._lock:  # noqa: SLF001 - zipfile's writer state, as writestr updates it
+        if archive._seekable:  # noqa: SLF001
+            archive.fp.seek(archive.start_dir)
+        member.header_offset = archive.fp.tell()
+        archive._writecheck(member)  # noqa: SLF001 - duplicate names, ZIP64 limits
+        archive._didModify = True  # noqa: SLF001
+        archive.fp.write(header + name_and_extra)
         remaining = info.compress_size
         while remaining:
             block = source.read(min(remaining, 1 << 20))
             if not block:
                 raise zipfile.BadZipFile(f"{info.filename}: truncated member")
-            sink.write(block)
+            archive.fp.write(block)
             remaining -= len(block)
-
-
-def write_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
-    """`archive.writestr(info, data)`'s bytes, written at once: the member compressed in memory,
-    then its local header and data in one write. `writestr` streams through a member writer that
-    writes the header, the data, seeks back to rewrite the header with the sizes and seeks on:
-    ~15 us a member more, ~0.06 ms a typed W-2's five (2026-12-08). A test compares the two. The
-    sizes are always in the local header (writestr puts them in a data descriptor on a sink that
-    cannot seek), so every member can be copied as it is (`copy_member`)."""
-    if len(data) * 1.05 > zipfile.ZIP64_LIMIT or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        archive.writestr(info, data)  # ZIP64 local headers, other methods: zipfile's own way
-        return
-    if info.compress_type == zipfile.ZIP_DEFLATED:
-        level = info._compresslevel  # noqa: SLF001 - as zipfile's own compressor takes it
-        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION if level is None else level, zlib.DEFLATED, -15)
-        payload = compressor.compress(data) + compressor.flush()
-    else:
-        payload = data
-    member = copy.copy(info)
-    member.flag_bits = 0  # sizes in the local header: no data descriptor, on any sink
-    member.external_attr = member.external_attr or 0o600 << 16  # as writestr
-    member.file_size, member.compress_size, member.CRC = len(data), len(payload), zlib.crc32(data)
-    with _appending(archive, member) as sink:
-        sink.write(member.FileHeader(False) + payload)
+        archive.start_dir = archive.fp.tell()
+        archive.filelist.append(member)
+        archive.NameToInfo[member.filename] = member
 
 
 def read_member(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:

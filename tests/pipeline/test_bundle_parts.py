@@ -126,37 +126,3 @@ def test_a_partial_dataset_keeps_the_parts_for_a_later_full_bundle(tmp_path: Pat
     assert full == build_dataset(spec, catalog, reference, "job", generated_at=WHEN, shard_size=shard_size)
     assert archives(store) == archives(reference)
     assert len(archives(store)) == (1 if not shard_size else 5)
-
-
-def test_a_member_written_at_once_is_the_member_writestr_writes(tmp_path: Path) -> None:
-    """The chunks write their parts' members in one write each (`write_member`): same local
-    headers, data and central directory as `ZipFile.writestr`, stored or deflated, at zip_entry's
-    level or zlib's default, on a file or in memory."""
-    from symage_pipeline.bundle.parts import write_member
-
-    members = [
-        ("annotations/words/typed/w2_1_words.json", b'{"words":[' + b'{"text":"Wages"},' * 400 + b"{}]}"),
-        ("pdfs/typed/w2_1.pdf", bytes(range(256)) * 20),  # stored, as every PDF
-        ("empty.json", b""),
-    ]
-
-    def entries() -> list[zipfile.ZipInfo]:
-        infos = [zip_entry(name) for name, _ in members]
-        default = zipfile.ZipInfo("default_level.txt", date_time=(1980, 1, 1, 0, 0, 0))
-        default.compress_type = zipfile.ZIP_DEFLATED  # no level: zlib's default, as writestr takes it
-        return [*infos, default]
-
-    datas = [data for _, data in members] + [b"plain text " * 300]
-    for target in (lambda name: (tmp_path / name).open("w+b"), lambda _name: io.BytesIO()):
-        written = []
-        for name, write in (("a.zip", zipfile.ZipFile.writestr), ("b.zip", write_member)):
-            sink = target(name)
-            with zipfile.ZipFile(sink, "w") as archive:
-                for info, data in zip(entries(), datas, strict=True):
-                    write(archive, info, data)
-            sink.seek(0)
-            written.append(sink.read())
-        assert written[0] == written[1]
-        with zipfile.ZipFile(io.BytesIO(written[1])) as archive:
-            assert archive.testzip() is None
-            assert [archive.read(i) for i in archive.infolist()] == datas
