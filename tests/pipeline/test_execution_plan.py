@@ -161,24 +161,25 @@ def test_an_interval_below_the_daemons_sleep_step_is_the_step() -> None:
     assert PromptRunCoordinator(dequeue_interval_seconds=2).dequeue_interval_seconds == 2.0
 
 
-def _frozen_objects() -> int:
-    import gc
-
-    return gc.get_freeze_count()
+_FROZEN_IN_A_STEP = """
+import gc, multiprocessing, sys
+context = multiprocessing.get_context("forkserver")
+context.set_forkserver_preload(["json", sys.argv[1]])
+with context.Pool(1) as pool:
+    print(pool.apply(gc.get_freeze_count))
+"""
 
 
 def test_steps_fork_from_a_heap_the_collector_leaves_alone(settings) -> None:
     """The forkserver's last preload freezes what the others made, so a step's collections never
-    copy the inherited heap page by page (defs/freeze_heap.py)."""
-    import multiprocessing
+    copy the inherited heap page by page (defs/freeze_heap.py). In a process of its own: a
+    forkserver is one per process, and this one must not be the one later tests' steps fork from."""
+    import subprocess
+    import sys
 
     from symage_pipeline.defs.execution import FREEZE_MODULE, preload_modules
 
     assert preload_modules(settings)[-1] == FREEZE_MODULE
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["json", FREEZE_MODULE])
-    try:
-        with context.Pool(1) as pool:
-            assert pool.apply(_frozen_objects) > 1_000
-    finally:
-        context.set_forkserver_preload([])
+    out = subprocess.run([sys.executable, "-c", _FROZEN_IN_A_STEP, FREEZE_MODULE],
+                         check=True, capture_output=True, text=True).stdout  # fmt: skip
+    assert int(out.split()[-1]) > 1_000
