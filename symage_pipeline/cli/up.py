@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -108,14 +109,19 @@ class Supervisor:
         daemon = procs.get("daemon")
         if daemon is None:
             return
+        # The code server is stopped beside the daemon, not after it: no run needs it once the
+        # daemon launches no more (run workers execute the code themselves), and its own stop takes
+        # 1-3 s. The process only: with Dagster's default launcher its runs are in its group.
+        for name in ("daemon", "code-server"):
+            if name in procs and procs[name].poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(procs[name].pid, signal.SIGTERM)  # not the daemon's group: its run workers
         if daemon.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(daemon.pid, signal.SIGTERM)  # the daemon only, not its run workers
             with contextlib.suppress(subprocess.TimeoutExpired):
                 daemon.wait(timeout)
         deadline = time.monotonic() + runs_grace
         while time.monotonic() < deadline and _group_alive(daemon.pid):
-            time.sleep(0.5)
+            time.sleep(0.1)
 
     def wait_any(self) -> tuple[str, int]:
         while True:
@@ -126,13 +132,30 @@ class Supervisor:
 
 
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+    """Whether a process of the group still runs. Zombies do not count: run workers orphaned by
+    the daemon's exit are reaped by PID 1 when it gets to it (seconds, under some inits), and a
+    signal test (`killpg(pgid, 0)`) succeeds on them."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
         return True
-    return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # it ended while we looked
+            continue
+        # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after it
+        state, _ppid, pgrp = stat[stat.rindex(")") + 2 :].split(" ", 3)[:3]
+        if int(pgrp) == pgid and state != "Z":
+            return True
+    return False
 
 
 # Rendering yields the cores to the API: the processes that run jobs (the code server starts the
@@ -206,6 +229,9 @@ def up(host: str, port: int, ui_port: int, code_port: int | None, no_ui: bool) -
 
     signal.signal(signal.SIGTERM, shutdown)
     try:
+        # Everyone but the daemon starts at once: each is seconds of imports, and on two cores they
+        # overlap (~10 s to a healthy API one after the other, ~6 s together). The code server,
+        # daemon and lane are niced, so the API's own start comes first.
         code = supervisor.start(
             "code-server",
             [
@@ -225,15 +251,10 @@ def up(host: str, port: int, ui_port: int, code_port: int | None, no_ui: bool) -
             ],
             nice=RENDER_NICENESS,
         )
-        _wait_for_port(settings.code_server_host, settings.code_server_port, 60, code)
-        # The daemon launches every queued run: its run workers start warming now, not at its first run.
-        supervisor.start("daemon", [py, "-m", "dagster._daemon", "run", "-w", str(home / "workspace.yaml")],
-                         nice=RENDER_NICENESS, env={PRESTART_ENV: "1"})  # fmt: skip
         # The warm lane for tiny jobs, so the API never renders (defs/lane.py).
         lane_port = free_port(settings.code_server_host)
         lane = supervisor.start("lane", [py, "-m", "symage_pipeline.defs.lane", "--host", settings.code_server_host,
                                          "--port", str(lane_port)], nice=RENDER_NICENESS)  # fmt: skip
-        _wait_for_port(settings.code_server_host, lane_port, 60, lane)
         env["SYMAGE_LANE_URL"] = f"http://{settings.code_server_host}:{lane_port}"
         if not no_ui:
             supervisor.start(
@@ -256,6 +277,12 @@ def up(host: str, port: int, ui_port: int, code_port: int | None, no_ui: bool) -
                 "warning",
             ],
         )
+        _wait_for_port(settings.code_server_host, settings.code_server_port, 60, code)
+        # The daemon loads the workspace from the code server, so it starts once that answers; its
+        # run workers start warming now, not at its first run.
+        supervisor.start("daemon", [py, "-m", "dagster._daemon", "run", "-w", str(home / "workspace.yaml")],
+                         nice=RENDER_NICENESS, env={PRESTART_ENV: "1"})  # fmt: skip
+        _wait_for_port(settings.code_server_host, lane_port, 60, lane)
         _wait_for_port(host, port, 60, api)
         click.echo(f"Symage API      http://{host}:{port}/api/v1  (docs at /docs)")
         if not no_ui:

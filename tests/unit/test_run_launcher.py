@@ -26,3 +26,17 @@ def test_runs_launch_in_warm_workers_unless_turned_off(tmp_path, settings) -> No
 def test_the_production_instance_uses_them_too(tmp_path, settings) -> None:
     text = dagster_yaml(settings.model_copy(update={"dagster_postgres_url": "postgresql://u@127.0.0.1:5432/test"}))
     assert "class: WarmRunLauncher" in text and "ready: 2" in text
+
+
+def test_dispose_ends_the_waiting_workers(tmp_path, settings) -> None:
+    """A waiting worker holds no run: the daemon's exit ends it, even mid-warm-up (reading the end
+    of its stdin only once warm kept `symage up`'s stop waiting ~5 s)."""
+    import subprocess
+    import sys
+
+    launcher = _launcher(tmp_path, settings)
+    warming = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stdin=subprocess.PIPE)
+    launcher._waiting.append(warming)
+    launcher.dispose()
+    assert warming.wait(30) == -15  # SIGTERM
+    assert launcher._waiting == []
