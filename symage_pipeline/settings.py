@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     dagster_postgres_url: str | None = None
     # Jobs of at least this much work (in typed-PDF documents: `defs/execution.typed_equivalents`,
     # so 400 handwritten count 1,000) fan out on Dagster's multiprocess executor; smaller ones run
-    # in one process. A multiprocess run's plan, chunk, bundle and notify steps each start a process
+    # in one process. A multiprocess run's plan, chunk and bundle steps each start a process
     # (~0.2 s each from the preloaded forkserver; docs/decisions/dagster-overhead.md), and at ~3 ms a
     # typed document the second core pays for them from ~1,000 documents on 2 cores (2026-12-07,
     # end to end: 1,000 a wash within the noise, 1,500 6.4 s fanned out against 8.2 s in one process).

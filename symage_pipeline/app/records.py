@@ -105,7 +105,7 @@ class JobTracker:
         was requested. Returns the status set, None if the job had already ended."""
         with self.db.session() as session:
             job = session.get(Job, job_id, with_for_update=True)
-            if job is not None:  # notify runs only when every step of its run succeeded
+            if job is not None:  # the bundle runs only when every chunk of its run succeeded
                 _reopen_for_rerun(session, job, None)
             if job is None or job.status in TERMINAL:
                 return None

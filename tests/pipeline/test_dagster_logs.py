@@ -34,5 +34,5 @@ def test_a_runs_log_lines_are_json_with_its_job_run_and_step(settings, capfd) ->
     assert {line["job_id"] for line in lines} == {"logged"}
     assert {line["run_id"] for line in lines} == {result.run_id}
     steps = {line.get("step_key") for line in lines}
-    assert {"plan", "make_chunk[chunk_00000]", "bundle", "notify"} <= steps
+    assert {"plan", "make_chunk[chunk_00000]", "bundle"} <= steps
     assert any(line.get("event") == "STEP_SUCCESS" for line in lines)

@@ -10,8 +10,7 @@ def test_code_location_loads_with_its_job_and_resources() -> None:
     assert {n.name for n in job.graph.node_defs} == {
         "plan",
         "make_chunk",  # identities → coherence → render → annotate, streamed (pipeline.make_chunk)
-        "bundle",
-        "notify",
+        "bundle",  # and the job's terminal state, in the same step
     }
     assert set(defs.resources) >= {"app_db", "artifacts", "catalog"}
 
