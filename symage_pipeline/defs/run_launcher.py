@@ -94,12 +94,15 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
             self._start_refilling(first_after=0.0)
 
     def prestart(self) -> None:
-        """Start warming the `ready` workers now rather than at the first launch, the first one
-        `WARM_SECONDS` from now (after the daemon's own start-up): the daemon's launcher, which
-        `symage up` asks for (`PRESTART_ENV`). Without it the first queued job after a start
-        paid a cold worker and forkserver: 8-9 s for 1,000 documents against ~3 s."""
+        """Start warming the `ready` workers now rather than at the first launch, the first one at
+        once: the daemon's launcher, which `symage up` asks for (`PRESTART_ENV`). Without it the
+        first queued job after a start paid a cold worker and forkserver: 8-9 s for 1,000
+        documents against ~3 s. It waited `WARM_SECONDS` for the daemon's own start-up until
+        `symage up` started its children together (2026-12-08): a job posted once the API answered
+        then found the first worker still warming (21 documents: ~4.3 s, against ~1.1 s now; the
+        API answers ~1 s later, ~7.5-8.5 s after `symage up`, as the warm-up shares the cores)."""
         with self._lock:
-            self._start_refilling(first_after=WARM_SECONDS)
+            self._start_refilling(first_after=0.0)
 
     def _start_refilling(self, first_after: float) -> None:
         if self._refiller is None and self.ready:
