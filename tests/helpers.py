@@ -1,4 +1,5 @@
 import itertools
+import os
 import random
 import socket
 import subprocess
@@ -24,7 +25,15 @@ def until(condition: Callable[[], object], timeout: float, what: str) -> object:
     return found
 
 
-_PORTS = itertools.count(random.Random().randrange(20_000, 30_000))
+def _first_port() -> int:
+    """Each pytest-xdist worker (`make test` runs two) counts in a range of its own, so two
+    workers never hand out the same port at once; a random start within it keeps runs apart."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    lane = int(worker) % 4 if worker.isdigit() else 0
+    return 20_000 + lane * 3_000 + random.Random().randrange(0, 1_500)
+
+
+_PORTS = itertools.count(_first_port())
 
 
 def free_port() -> int:
