@@ -3,6 +3,9 @@ its workspace, and its storage made once."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -53,17 +56,38 @@ def dagster_yaml(settings: Settings) -> str:
     return text
 
 
+def _replace_text(path: Path, text: str) -> None:
+    """`path` holds `text`, and no reader ever sees it half-written: every process of a stack
+    writes the instance's files when it first opens the instance, while the others read them. A
+    truncated `dagster.yaml` reads as no configuration, that is an SQLite instance: a PostgreSQL
+    stack once grew `dagster/history/` so. Unchanged files are not written at all."""
+    with contextlib.suppress(FileNotFoundError):
+        if path.read_text() == text:
+            return
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.chmod(tmp, 0o644)  # as `write_text` made it (mkstemp's file is the owner's only)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
 def write_dagster_home(settings: Settings) -> Path:
     home = settings.resolved_dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(dagster_yaml(settings))
+    _replace_text(home / "dagster.yaml", dagster_yaml(settings))
     if settings.code_server_port is not None:
-        (home / "workspace.yaml").write_text(
+        _replace_text(
+            home / "workspace.yaml",
             "load_from:\n"
             "  - grpc_server:\n"
             f"      host: {settings.code_server_host}\n"
             f"      port: {settings.code_server_port}\n"
-            f"      location_name: {LOCATION_NAME}\n"
+            f"      location_name: {LOCATION_NAME}\n",
         )
     return home
 
