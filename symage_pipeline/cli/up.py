@@ -230,8 +230,9 @@ def up(host: str, port: int, ui_port: int, code_port: int | None, no_ui: bool) -
     signal.signal(signal.SIGTERM, shutdown)
     try:
         # Everyone but the daemon starts at once: each is seconds of imports, and on two cores they
-        # overlap (~10 s to a healthy API one after the other, ~6 s together). The code server,
-        # daemon and lane are niced, so the API's own start comes first.
+        # overlap (~10.5 s to a healthy API one after the other, ~7.5-8.5 s together, the daemon's
+        # first run worker warming meanwhile). The code server, daemon and lane are niced, so the
+        # API's own start comes first.
         code = supervisor.start(
             "code-server",
             [
