@@ -91,7 +91,7 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
                     worker.wait()
             self._running.append(worker)
             self._instance.add_run_tags(run.run_id, {WORKER_PID_TAG: str(worker.pid)})
-            self._start_refilling(first_after=0.0)
+            self._start_refilling()
 
     def prestart(self) -> None:
         """Start warming the `ready` workers now rather than at the first launch, the first one at
@@ -102,19 +102,17 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
         then found the first worker still warming (21 documents: ~4.3 s, against ~1.1 s now; the
         API answers ~1 s later, ~7.5-8.5 s after `symage up`, as the warm-up shares the cores)."""
         with self._lock:
-            self._start_refilling(first_after=0.0)
+            self._start_refilling()
 
-    def _start_refilling(self, first_after: float) -> None:
+    def _start_refilling(self) -> None:
         if self._refiller is None and self.ready:
-            first = time.monotonic() + first_after
-            self._refiller = threading.Thread(
-                target=self._refill, args=(first,), name="symage-run-workers", daemon=True
-            )
+            self._refiller = threading.Thread(target=self._refill, name="symage-run-workers", daemon=True)
             self._refiller.start()
 
-    def _refill(self, next_start: float, every: float = 0.5) -> None:
+    def _refill(self, every: float = 0.5) -> None:
         """Top the waiting workers up to `ready` whenever none of our runs is running, one at a
-        time (`WARM_SECONDS` apart, the first at `next_start`), so warming takes one core at most."""
+        time (`WARM_SECONDS` apart, the first at once), so warming takes one core at most."""
+        next_start = time.monotonic()
         while self._refiller is not None:
             with self._lock:
                 self._running = [w for w in self._running if w.poll() is None]

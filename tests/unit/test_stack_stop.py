@@ -11,13 +11,15 @@ from pathlib import Path
 
 from symage_pipeline.cli.up import _group_alive
 from tests.helpers import until
+from tests.integration.test_up import _alive
 
 
 def test_a_group_of_zombies_is_not_alive() -> None:
     """A run worker the daemon's exit orphaned is a zombie until PID 1 reaps it, which some inits
     take seconds to do; the stop must not wait for that."""
     child = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
-    until(lambda: Path(f"/proc/{child.pid}/stat").read_text().split(") ")[1][0] == "Z", 30, "the child did not end")
+    until(lambda: not _alive(child.pid), 30, "the child did not end")
+    assert Path(f"/proc/{child.pid}").exists()  # a zombie: not reaped yet
     os.killpg(child.pid, 0)  # a signal test still finds the group...
     assert not _group_alive(child.pid)  # ...but nothing in it runs
     child.wait()
@@ -54,11 +56,4 @@ def test_a_waiting_run_worker_stopped_takes_its_forkserver_along(tmp_path: Path)
     forkserver_pid = int(worker.stdout.readline())
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(30) == 0
-
-    def gone() -> bool:
-        try:
-            return Path(f"/proc/{forkserver_pid}/stat").read_text().split(") ")[1][0] == "Z"
-        except FileNotFoundError:
-            return True
-
-    until(gone, 30, "the forkserver kept preloading after its worker was stopped")
+    until(lambda: not _alive(forkserver_pid), 30, "the forkserver kept preloading after its worker was stopped")
